@@ -1,0 +1,38 @@
+// Deploy-time configuration. Every value has a default; override per project in
+// functions/.env.<projectId> or answer the prompt at `firebase deploy`.
+import { defineInt, defineString } from "firebase-functions/params";
+
+export const region = defineString("SYNC_REGION", {
+  default: "us-central1",
+  description: "Region of every function; put it next to the Firestore database.",
+});
+
+export const expenseRetentionDays = defineInt("EXPENSE_RETENTION_DAYS", {
+  default: 30,
+  description: "Days a soft-deleted expense is kept (and can be restored) before the purge hard-deletes it.",
+});
+
+export const recordRetentionDays = defineInt("RECORD_RETENTION_DAYS", {
+  default: 90,
+  description: "Days tombstones and conflict records are kept before the purge removes them.",
+});
+
+export const readNotificationRetentionDays = defineInt("READ_NOTIFICATION_RETENTION_DAYS", {
+  default: 30,
+  description: "Days a read notification is kept before the purge removes it.",
+});
+
+export const purgeBatchSize = defineInt("PURGE_BATCH_SIZE", {
+  default: 300,
+  description: "Documents per purge page (one commit each).",
+});
+
+export const purgeTimeBudgetSeconds = defineInt("PURGE_TIME_BUDGET_SECONDS", {
+  default: 420,
+  description: "A purge run stops starting new pages after this long; the next run continues.",
+});
+
+export const triggerMaxEventAgeSeconds = defineInt("TRIGGER_MAX_EVENT_AGE_SECONDS", {
+  default: 3600,
+  description: "A retried trigger event older than this is logged and dropped instead of retried again.",
+});

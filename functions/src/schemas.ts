@@ -1,0 +1,172 @@
+// The one source of truth for document shapes (see docs/data-model.md). firestore.rules mirrors
+// these limits; rules-tests/schema-agreement.test.ts proves the two agree.
+import { Timestamp } from "firebase-admin/firestore";
+import { z } from "zod";
+
+export const LIMITS = {
+  uidMax: 128,
+  displayNameMax: 100,
+  membersMax: 100,
+  descriptionMax: 200,
+  categoryMax: 40,
+  amountMinorMax: 1_000_000_000_000,
+  splitsMax: 100,
+  allowlistMax: 1000,
+} as const;
+
+/** A Firebase Auth uid: 1..128 characters, no `/` (it is used as a document id). */
+export const uidSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.uidMax)
+  .regex(/^[^/]+$/, "must not contain '/'");
+
+/** An ISO 4217 currency code. */
+export const currencySchema = z.string().regex(/^[A-Z]{3}$/, "must be three upper-case letters (ISO 4217)");
+
+/** Firestore timestamps as the Admin SDK reads them. */
+export const timestampSchema = z.instanceof(Timestamp, { message: "must be a Firestore Timestamp" });
+
+const minorUnits = z.number().int("money is integer minor units, never a float");
+
+/** Soft-delete pair: both set (deleted) or both null (live). */
+function softDeletePairIsConsistent(doc: { deletedAt: unknown; deletedBy: unknown }): boolean {
+  return (doc.deletedAt === null) === (doc.deletedBy === null);
+}
+const softDeleteIssue = { message: "deletedAt and deletedBy are set together or both null", path: ["deletedBy"] };
+
+export const groupSettingsSchema = z.strictObject({
+  defaultCurrency: currencySchema,
+  simplifyDebts: z.boolean(),
+});
+
+export const groupSchema = z
+  .strictObject({
+    displayName: z.string().min(1).max(LIMITS.displayNameMax),
+    ownerId: uidSchema,
+    memberIds: z.array(uidSchema).min(1).max(LIMITS.membersMax),
+    settings: groupSettingsSchema,
+    createdAt: timestampSchema,
+    updatedAt: timestampSchema,
+    updatedBy: uidSchema,
+    deletedAt: timestampSchema.nullable(),
+    deletedBy: uidSchema.nullable(),
+    // Server-owned: absent until the first trigger / purge sets them.
+    lastActivityAt: timestampSchema.optional(),
+    purgedBefore: timestampSchema.optional(),
+  })
+  .refine((g) => g.memberIds.includes(g.ownerId), { message: "memberIds must contain ownerId", path: ["memberIds"] })
+  .refine((g) => new Set(g.memberIds).size === g.memberIds.length, {
+    message: "memberIds must not repeat a uid",
+    path: ["memberIds"],
+  })
+  .refine(softDeletePairIsConsistent, softDeleteIssue);
+
+export const expenseSchema = z
+  .strictObject({
+    description: z.string().min(1).max(LIMITS.descriptionMax),
+    amountMinor: minorUnits.min(1).max(LIMITS.amountMinorMax),
+    currency: currencySchema,
+    paidBy: uidSchema,
+    splits: z
+      .record(uidSchema, minorUnits.min(0).max(LIMITS.amountMinorMax))
+      .refine((s) => Object.keys(s).length <= LIMITS.splitsMax, `at most ${LIMITS.splitsMax} splits`),
+    spentAt: timestampSchema,
+    category: z.string().max(LIMITS.categoryMax).optional(),
+    createdAt: timestampSchema,
+    createdBy: uidSchema,
+    updatedAt: timestampSchema,
+    updatedBy: uidSchema,
+    version: z.number().int().min(1),
+    baseVersion: z.number().int().min(0),
+    deletedAt: timestampSchema.nullable(),
+    deletedBy: uidSchema.nullable(),
+  })
+  .refine((e) => e.version === e.baseVersion + 1, { message: "version must equal baseVersion + 1", path: ["version"] })
+  .refine(softDeletePairIsConsistent, softDeleteIssue);
+
+export const tombstoneSchema = z.strictObject({
+  collection: z.literal("expenses"),
+  docId: z.string().min(1),
+  deletedAt: timestampSchema,
+  // null when no user is known (an Admin SDK or console delete).
+  deletedBy: uidSchema.nullable(),
+});
+
+const conflictSideFields = {
+  version: z.number().int().min(0),
+  updatedBy: uidSchema,
+  updatedAt: timestampSchema,
+  data: z.record(z.string(), z.unknown()),
+};
+
+export const conflictSchema = z.strictObject({
+  expenseId: z.string().min(1),
+  detectedAt: timestampSchema,
+  resolution: z.literal("last-writer-wins"),
+  winner: z.strictObject({ ...conflictSideFields, baseVersion: z.number().int().min(0) }),
+  overwritten: z.strictObject(conflictSideFields),
+});
+
+export const notificationSchema = z.strictObject({
+  type: z.literal("conflict"),
+  groupId: z.string().min(1),
+  expenseId: z.string().min(1),
+  conflictId: z.string().min(1),
+  createdAt: timestampSchema,
+  readAt: timestampSchema.nullable(),
+});
+
+export const syncConfigSchema = z.strictObject({
+  realtimeSyncEnabled: z.boolean(),
+  rolloutPercent: z.number().int().min(0).max(100),
+  allowlistUserIds: z.array(uidSchema).max(LIMITS.allowlistMax),
+});
+
+/** `users/{uid}`: a user's own profile (not in the contract; see docs/data-model.md). */
+export const userSchema = z.strictObject({
+  displayName: z.string().min(1).max(LIMITS.displayNameMax),
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});
+
+export type Group = z.infer<typeof groupSchema>;
+export type Expense = z.infer<typeof expenseSchema>;
+export type Tombstone = z.infer<typeof tombstoneSchema>;
+export type Conflict = z.infer<typeof conflictSchema>;
+export type Notification = z.infer<typeof notificationSchema>;
+export type SyncConfig = z.infer<typeof syncConfigSchema>;
+export type UserProfile = z.infer<typeof userSchema>;
+
+/** Every document kind, keyed by a collection pattern, for loaders and validators. */
+export const documentSchemas = {
+  "groups/{groupId}": groupSchema,
+  "groups/{groupId}/expenses/{expenseId}": expenseSchema,
+  "groups/{groupId}/tombstones/{expenseId}": tombstoneSchema,
+  "groups/{groupId}/conflicts/{conflictId}": conflictSchema,
+  "users/{uid}": userSchema,
+  "users/{uid}/notifications/{notificationId}": notificationSchema,
+  "config/sync": syncConfigSchema,
+} as const;
+
+export type DocumentKind = keyof typeof documentSchemas;
+
+/** Which schema governs a document path, or undefined when the contract has none. */
+export function kindOfPath(path: string): DocumentKind | undefined {
+  const segments = path.split("/");
+  return (Object.keys(documentSchemas) as DocumentKind[]).find((pattern) => {
+    const parts = pattern.split("/");
+    return parts.length === segments.length && parts.every((part, i) => part.startsWith("{") || part === segments[i]);
+  });
+}
+
+/** Members may only be paid by / split to members: the part of an expense a lone schema cannot see. */
+export function expenseMembershipIssues(expense: Pick<Expense, "paidBy" | "splits">, memberIds: string[]): string[] {
+  const members = new Set(memberIds);
+  const issues: string[] = [];
+  if (!members.has(expense.paidBy)) issues.push(`paidBy ${expense.paidBy} is not a member`);
+  for (const uid of Object.keys(expense.splits)) {
+    if (!members.has(uid)) issues.push(`splits key ${uid} is not a member`);
+  }
+  return issues;
+}
