@@ -1,5 +1,73 @@
 // Wiring only: each export binds an event to a domain module. Logic lives in the modules.
+import { initializeApp } from "firebase-admin/app";
+import { getFirestore } from "firebase-admin/firestore";
 import { setGlobalOptions } from "firebase-functions/v2";
-import { region } from "./config";
+import { onDocumentWritten } from "firebase-functions/v2/firestore";
+import { onSchedule } from "firebase-functions/v2/scheduler";
+import {
+  expenseRetentionDays,
+  purgeBatchSize,
+  purgeTimeBudgetSeconds,
+  readNotificationRetentionDays,
+  recordRetentionDays,
+  region,
+  triggerMaxEventAgeSeconds,
+} from "./config";
+import { deliver } from "./eventDelivery";
+import { handleExpenseWrite } from "./expenseActivity";
+import { handleGroupWrite } from "./groupActivity";
+import { purgeExpired, SCHEDULED_PURGE_TIMEOUT_SECONDS, scheduledTimeBudgetMs } from "./purge";
+import { rollupPreviousUtcDay } from "./syncHealth";
 
+initializeApp();
 setGlobalOptions({ region, maxInstances: 20 });
+
+export const expenseWritten = onDocumentWritten(
+  { document: "groups/{groupId}/expenses/{expenseId}", retry: true },
+  (event) =>
+    deliver(getFirestore(), "expenseWritten", { id: event.id, time: event.time, path: event.document }, triggerMaxEventAgeSeconds.value(), () =>
+      handleExpenseWrite(getFirestore(), {
+        id: event.id,
+        time: event.time,
+        groupId: event.params.groupId,
+        expenseId: event.params.expenseId,
+        before: event.data?.before.data(),
+        after: event.data?.after.data(),
+      }),
+    ),
+);
+
+export const groupWritten = onDocumentWritten({ document: "groups/{groupId}", retry: true }, (event) =>
+  deliver(getFirestore(), "groupWritten", { id: event.id, time: event.time, path: event.document }, triggerMaxEventAgeSeconds.value(), () =>
+    handleGroupWrite(getFirestore(), {
+      id: event.id,
+      time: event.time,
+      groupId: event.params.groupId,
+      before: event.data?.before.data(),
+      after: event.data?.after.data(),
+    }),
+  ),
+);
+
+// Daily, at a quiet hour; the schedule time is the run's clock, so a late or repeated delivery of
+// the same tick uses the same cutoffs.
+export const scheduledPurge = onSchedule(
+  { schedule: "every day 03:17", timeZone: "Etc/UTC", timeoutSeconds: SCHEDULED_PURGE_TIMEOUT_SECONDS, retryCount: 2 },
+  async (event) => {
+    await purgeExpired(getFirestore(), {
+      now: new Date(event.scheduleTime),
+      retentionDays: {
+        expenses: expenseRetentionDays.value(),
+        records: recordRetentionDays.value(),
+        readNotifications: readNotificationRetentionDays.value(),
+      },
+      batchSize: purgeBatchSize.value(),
+      timeBudgetMs: scheduledTimeBudgetMs(purgeTimeBudgetSeconds.value()),
+    });
+  },
+);
+
+// Shortly after UTC midnight: summarizes the day that just ended (docs/operations.md).
+export const syncHealthRollup = onSchedule({ schedule: "every day 00:15", timeZone: "Etc/UTC", retryCount: 2 }, async (event) => {
+  await rollupPreviousUtcDay(getFirestore(), event.scheduleTime);
+});

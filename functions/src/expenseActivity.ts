@@ -1,0 +1,260 @@
+// What the server does when an expense is written: raise the group's lastActivityAt, keep the
+// expense's tombstone in step with its state, and record a conflict (plus a notification) when
+// the write overwrote an edit its author had not seen — all in one transaction, so a retry or a
+// duplicate delivery never leaves half of it behind.
+import {
+  DocumentData,
+  DocumentReference,
+  DocumentSnapshot,
+  FieldValue,
+  Firestore,
+  Timestamp,
+  Transaction,
+} from "firebase-admin/firestore";
+import * as logger from "firebase-functions/logger";
+import { z } from "zod";
+import { classifyOutcome, compareTimestamps, raiseLastActivity } from "./activity";
+import { expenseSchema, timestampSchema } from "./schemas";
+import { TriggerOutcome } from "./syncHealth";
+
+export interface ExpenseWriteEvent {
+  /** The delivery's event id (the same on a redelivery). */
+  id: string;
+  /** Commit time of the write, ISO-8601 (whole seconds in the emulator). */
+  time: string;
+  groupId: string;
+  expenseId: string;
+  before?: DocumentData;
+  after?: DocumentData;
+}
+
+export interface ExpenseWriteResult {
+  outcome: TriggerOutcome;
+  activityRaised: boolean;
+  tombstone: "written" | "removed" | "unchanged";
+  conflictId?: string;
+  /** The overwritten author who was notified of a conflict. */
+  notified?: string;
+  /** When the write happened (its updatedAt, or the event time for a hard delete). */
+  activityAt: Timestamp;
+}
+
+/**
+ * The sync fields the server acts on, read leniently: a document the full schema rejects (an old
+ * client, a console edit) must still keep activity and tombstones right.
+ */
+const syncFieldsSchema = z.object({
+  updatedAt: timestampSchema.optional().catch(undefined),
+  updatedBy: z.string().optional().catch(undefined),
+  version: z.number().optional().catch(undefined),
+  baseVersion: z.number().optional().catch(undefined),
+  deletedAt: timestampSchema.nullable().optional().catch(undefined),
+  deletedBy: z.string().nullable().optional().catch(undefined),
+});
+export type SyncFields = z.infer<typeof syncFieldsSchema>;
+type VersionedFields = Required<Pick<SyncFields, "updatedAt" | "updatedBy" | "version" | "baseVersion">>;
+
+export function syncFields(doc: DocumentData | undefined): SyncFields | undefined {
+  return doc === undefined ? undefined : syncFieldsSchema.parse(doc);
+}
+
+function isVersioned(fields: SyncFields | undefined): fields is SyncFields & VersionedFields {
+  return (
+    fields?.updatedAt !== undefined &&
+    fields.updatedBy !== undefined &&
+    fields.version !== undefined &&
+    fields.baseVersion !== undefined
+  );
+}
+
+/**
+ * An update whose author edited from a version other than the one it replaced. Only decidable
+ * when both sides carry their version fields; a document without them is never a conflict.
+ */
+export function isConcurrentEdit(
+  before: SyncFields | undefined,
+  after: SyncFields | undefined,
+): after is SyncFields & VersionedFields {
+  return isVersioned(before) && isVersioned(after) && after.baseVersion !== before.version;
+}
+
+/** A Timestamp as a fixed-width, sortable id fragment (seconds + nanoseconds). */
+function timestampKey(at: Timestamp): string {
+  return `${at.seconds}${String(at.nanoseconds).padStart(9, "0")}`;
+}
+
+/**
+ * The conflict's id, derived from the write that caused it: the expense and the new version's
+ * commit time identify it uniquely, so every delivery of the same event names the same record.
+ */
+export function conflictIdFor(expenseId: string, after: Pick<VersionedFields, "updatedAt">): string {
+  return `${expenseId}_${timestampKey(after.updatedAt)}`;
+}
+
+/** When the write happened: its updatedAt (commit time), or the event time when it has none. */
+export function activityTime(event: Pick<ExpenseWriteEvent, "time">, after: SyncFields | undefined): Timestamp {
+  return after?.updatedAt ?? Timestamp.fromDate(new Date(event.time));
+}
+
+/** The hard delete the purge makes: an expense soft-deleted no later than the group's watermark. */
+export function isPurgeDelete(before: SyncFields | undefined, after: SyncFields | undefined, purgedBefore: unknown): boolean {
+  return (
+    after === undefined &&
+    before?.deletedAt instanceof Timestamp &&
+    purgedBefore instanceof Timestamp &&
+    compareTimestamps(before.deletedAt, purgedBefore) <= 0
+  );
+}
+
+export interface TombstoneTarget {
+  deletedAt: Timestamp;
+  deletedBy: string | null;
+}
+
+/**
+ * The tombstone the expense's *current* state calls for (not the event's), so events applied
+ * twice or out of order converge: `null` means none, `undefined` means leave it as it is.
+ */
+export function tombstoneFor(
+  current: SyncFields | undefined,
+  event: Pick<ExpenseWriteEvent, "time">,
+  before: SyncFields | undefined,
+  after: SyncFields | undefined,
+): TombstoneTarget | null | undefined {
+  if (current !== undefined) {
+    return current.deletedAt ? { deletedAt: current.deletedAt, deletedBy: current.deletedBy ?? null } : null;
+  }
+  // Gone for good. Only the hard delete's own event knows when that happened; an older event
+  // arriving late must not stamp the tombstone with its earlier time.
+  if (after !== undefined) return undefined;
+  return before?.deletedAt
+    ? { deletedAt: before.deletedAt, deletedBy: before.deletedBy ?? null }
+    : { deletedAt: Timestamp.fromDate(new Date(event.time)), deletedBy: null };
+}
+
+function reconcileTombstone(
+  tx: Transaction,
+  tombstone: DocumentSnapshot,
+  target: TombstoneTarget | null | undefined,
+  expenseId: string,
+): ExpenseWriteResult["tombstone"] {
+  if (target === undefined) return "unchanged";
+  if (target === null) {
+    if (!tombstone.exists) return "unchanged";
+    tx.delete(tombstone.ref);
+    return "removed";
+  }
+  const existing = tombstone.data();
+  if (existing?.deletedAt instanceof Timestamp && existing.deletedAt.isEqual(target.deletedAt) && existing.deletedBy === target.deletedBy) {
+    return "unchanged";
+  }
+  tx.set(tombstone.ref, { collection: "expenses", docId: expenseId, ...target });
+  return "written";
+}
+
+/** Logs a structured warning for a document the schema rejects; says whether it did. */
+function warnIfInvalid(event: ExpenseWriteEvent): boolean {
+  const doc = event.after ?? event.before;
+  if (doc === undefined) return false;
+  const parsed = expenseSchema.safeParse(doc);
+  if (parsed.success) return false;
+  logger.warn("Expense document does not match the schema; activity and tombstone kept right regardless", {
+    path: `groups/${event.groupId}/expenses/${event.expenseId}`,
+    eventId: event.id,
+    issues: parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+  });
+  return true;
+}
+
+/** Applies one expense write event. Safe to call any number of times, in any order. */
+export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent): Promise<ExpenseWriteResult> {
+  const before = syncFields(event.before);
+  const after = syncFields(event.after);
+  const invalid = warnIfInvalid(event);
+  const at = activityTime(event, after);
+  const groupRef = db.doc(`groups/${event.groupId}`);
+  const expenseRef = groupRef.collection("expenses").doc(event.expenseId);
+  const tombstoneRef = groupRef.collection("tombstones").doc(event.expenseId);
+  const conflictRef = isConcurrentEdit(before, after)
+    ? groupRef.collection("conflicts").doc(conflictIdFor(event.expenseId, after))
+    : undefined;
+
+  const result = await db.runTransaction(async (tx): Promise<ExpenseWriteResult> => {
+    const [group, current, tombstone, conflict] = await Promise.all([
+      tx.get(groupRef),
+      tx.get(expenseRef),
+      tx.get(tombstoneRef),
+      conflictRef ? tx.get(conflictRef) : Promise.resolve(undefined),
+    ]);
+    const untouched: ExpenseWriteResult = { outcome: "stale-skipped", activityRaised: false, tombstone: "unchanged", activityAt: at };
+    if (!group.exists) return untouched;
+    if (isPurgeDelete(before, after, group.get("purgedBefore"))) return { ...untouched, outcome: "purge-skipped" };
+
+    const tombstoneChange = reconcileTombstone(tx, tombstone, tombstoneFor(syncFields(current.data()), event, before, after), event.expenseId);
+    const conflictRecorded = conflictRef !== undefined && conflict?.exists === false;
+    const notified = conflictRecorded
+      ? recordConflict(tx, conflictRef, event, before as VersionedFields, after as VersionedFields)
+      : undefined;
+    const activityRaised = raiseLastActivity(tx, group, at);
+    const alreadyApplied = conflict?.exists === true || group.get("lastActivityAt")?.isEqual(at) === true;
+    return {
+      outcome: classifyOutcome({ conflictRecorded, activityRaised, alreadyApplied }),
+      activityRaised,
+      tombstone: tombstoneChange,
+      conflictId: conflictRecorded ? conflictRef.id : undefined,
+      notified,
+      activityAt: at,
+    };
+  });
+  return invalid ? { ...result, outcome: "invalid-document" } : result;
+}
+
+/**
+ * Records that `after` overwrote `before` (last writer by server time wins) with both complete
+ * documents, and tells the overwritten author when that is someone else. Returns that author.
+ */
+function recordConflict(
+  tx: Transaction,
+  conflictRef: DocumentReference,
+  event: ExpenseWriteEvent,
+  before: VersionedFields,
+  after: VersionedFields,
+): string | undefined {
+  tx.create(conflictRef, {
+    expenseId: event.expenseId,
+    detectedAt: FieldValue.serverTimestamp(),
+    resolution: "last-writer-wins",
+    winner: {
+      version: after.version,
+      baseVersion: after.baseVersion,
+      updatedBy: after.updatedBy,
+      updatedAt: after.updatedAt,
+      data: event.after,
+    },
+    overwritten: {
+      version: before.version,
+      updatedBy: before.updatedBy,
+      updatedAt: before.updatedAt,
+      data: event.before,
+    },
+  });
+  logger.info("Concurrent edit: recorded conflict", {
+    groupId: event.groupId,
+    expenseId: event.expenseId,
+    conflictId: conflictRef.id,
+    winnerBy: after.updatedBy,
+    overwrittenBy: before.updatedBy,
+    winnerBaseVersion: after.baseVersion,
+    overwrittenVersion: before.version,
+  });
+  if (before.updatedBy === after.updatedBy) return undefined;
+  tx.create(conflictRef.firestore.doc(`users/${before.updatedBy}/notifications/${conflictRef.id}`), {
+    type: "conflict",
+    groupId: event.groupId,
+    expenseId: event.expenseId,
+    conflictId: conflictRef.id,
+    createdAt: FieldValue.serverTimestamp(),
+    readAt: null,
+  });
+  return before.updatedBy;
+}

@@ -1,0 +1,45 @@
+// What the server does when a group document is written: a new group, or a client change to
+// what members see (name, members, settings), is activity. The server's own writes to the group
+// (lastActivityAt, purgedBefore) change none of those fields, so they never feed back.
+import { DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
+import { isDeepStrictEqual } from "node:util";
+import { classifyOutcome, raiseLastActivity } from "./activity";
+import { TriggerOutcome } from "./syncHealth";
+
+export interface GroupWriteEvent {
+  id: string;
+  time: string;
+  groupId: string;
+  before?: DocumentData;
+  after?: DocumentData;
+}
+
+export interface GroupWriteResult {
+  outcome: TriggerOutcome | "not-activity";
+  activityAt?: Timestamp;
+}
+
+const ACTIVITY_FIELDS = ["displayName", "memberIds", "settings"] as const;
+
+/** The commit time to raise lastActivityAt to, or undefined when the write is not activity. */
+export function groupActivityTime(event: GroupWriteEvent): Timestamp | undefined {
+  const { before, after } = event;
+  if (after === undefined) return undefined;
+  const changed = before === undefined || ACTIVITY_FIELDS.some((field) => !isDeepStrictEqual(before[field], after[field]));
+  if (!changed) return undefined;
+  return after.updatedAt instanceof Timestamp ? after.updatedAt : Timestamp.fromDate(new Date(event.time));
+}
+
+/** Applies one group write event. Safe to call any number of times, in any order. */
+export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): Promise<GroupWriteResult> {
+  const at = groupActivityTime(event);
+  if (at === undefined) return { outcome: "not-activity" };
+  const groupRef = db.doc(`groups/${event.groupId}`);
+  return db.runTransaction(async (tx) => {
+    const group = await tx.get(groupRef);
+    if (!group.exists) return { outcome: "stale-skipped", activityAt: at };
+    const activityRaised = raiseLastActivity(tx, group, at);
+    const alreadyApplied = group.get("lastActivityAt")?.isEqual(at) === true;
+    return { outcome: classifyOutcome({ conflictRecorded: false, activityRaised, alreadyApplied }), activityAt: at };
+  });
+}

@@ -1,0 +1,154 @@
+// Duplicate and out-of-order delivery: the handlers called directly against the emulator, with
+// the real triggers off so that each event is applied exactly when the test says.
+import { expect } from "chai";
+import { DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
+import { ExpenseWriteEvent, handleExpenseWrite } from "../../src/expenseActivity";
+import { handleGroupWrite } from "../../src/groupActivity";
+import { adminDb, clearFirestore, setTriggersEnabled } from "../support/emulator";
+
+const ALICE = "alice";
+const BOB = "bob";
+const t = (second: number) => Timestamp.fromMillis(Date.UTC(2026, 10, 20, 12, 0, second, 250));
+
+function expenseAt(version: number, baseVersion: number, by: string, at: Timestamp, extra: DocumentData = {}): DocumentData {
+  return {
+    description: `v${version} by ${by}`,
+    amountMinor: 2400,
+    currency: "EUR",
+    paidBy: ALICE,
+    splits: { [ALICE]: 1200, [BOB]: 1200 },
+    spentAt: t(0),
+    createdAt: t(1),
+    createdBy: ALICE,
+    updatedAt: at,
+    updatedBy: by,
+    version,
+    baseVersion,
+    deletedAt: null,
+    deletedBy: null,
+    ...extra,
+  };
+}
+
+describe("trigger handlers under duplicate and out-of-order delivery", function () {
+  this.timeout(30_000);
+  let db: Firestore;
+  let groupId: string;
+  let n = 0;
+  const group = () => db.doc(`groups/${groupId}`);
+  const expense = (id: string) => group().collection("expenses").doc(id);
+
+  function event(id: string, before: DocumentData | undefined, after: DocumentData | undefined, time = t(59)): ExpenseWriteEvent {
+    return { id, time: time.toDate().toISOString(), groupId, expenseId: "e1", before, after };
+  }
+  const lastActivity = async () => (await group().get()).get("lastActivityAt") as Timestamp;
+
+  before(async () => {
+    db = adminDb();
+    await clearFirestore();
+    await setTriggersEnabled(false);
+  });
+  after(() => setTriggersEnabled(true));
+
+  beforeEach(async () => {
+    groupId = `idem${++n}`;
+    await group().set({
+      displayName: "Flat",
+      ownerId: ALICE,
+      memberIds: [ALICE, BOB],
+      settings: { defaultCurrency: "EUR", simplifyDebts: false },
+      createdAt: t(0),
+      updatedAt: t(0),
+      updatedBy: ALICE,
+      deletedAt: null,
+      deletedBy: null,
+      lastActivityAt: t(0),
+    });
+  });
+
+  it("records one conflict and one notification however often a stale edit is delivered", async () => {
+    const aliceV2 = expenseAt(2, 1, ALICE, t(10));
+    const bobStale = expenseAt(2, 1, BOB, t(20));
+    await expense("e1").set(bobStale);
+    const stale = event("ev-stale", aliceV2, bobStale);
+
+    const first = await handleExpenseWrite(db, stale);
+    const second = await handleExpenseWrite(db, stale);
+
+    expect(first.outcome).to.equal("conflict-recorded");
+    expect(first.notified).to.equal(ALICE);
+    expect(second.outcome).to.equal("duplicate-skipped");
+    expect(second.activityRaised).to.equal(false);
+    expect((await group().collection("conflicts").get()).size).to.equal(1);
+    const notifications = await db.collection(`users/${ALICE}/notifications`).where("groupId", "==", groupId).get();
+    expect(notifications.size).to.equal(1);
+    expect((await lastActivity()).isEqual(t(20))).to.equal(true);
+  });
+
+  it("never lowers lastActivityAt when an older edit arrives after a newer one", async () => {
+    const v1 = expenseAt(1, 0, ALICE, t(5));
+    const v2 = expenseAt(2, 1, BOB, t(10));
+    const v3 = expenseAt(3, 2, ALICE, t(15));
+    await expense("e1").set(v3);
+    const newer = await handleExpenseWrite(db, event("ev-3", v2, v3));
+    const older = await handleExpenseWrite(db, event("ev-2", v1, v2));
+    expect(newer.outcome).to.equal("activity-raised");
+    expect(older.outcome).to.equal("stale-skipped");
+    expect((await lastActivity()).isEqual(t(15))).to.equal(true);
+  });
+
+  it("ends with the tombstone the expense's current state calls for, whichever order delete and restore arrive", async () => {
+    const live = expenseAt(1, 0, ALICE, t(5));
+    const deleted = expenseAt(2, 1, BOB, t(10), { deletedAt: t(10), deletedBy: BOB });
+    const restored = expenseAt(3, 2, ALICE, t(15));
+    const softDelete = event("ev-delete", live, deleted);
+    const restore = event("ev-restore", deleted, restored);
+
+    await expense("e1").set(restored);
+    await handleExpenseWrite(db, restore);
+    await handleExpenseWrite(db, softDelete);
+    expect((await group().collection("tombstones").doc("e1").get()).exists).to.equal(false);
+
+    // Now the other way round: the expense ends deleted.
+    const deletedAgain = expenseAt(4, 3, BOB, t(20), { deletedAt: t(20), deletedBy: BOB });
+    await expense("e1").set(deletedAgain);
+    await handleExpenseWrite(db, event("ev-delete-2", restored, deletedAgain));
+    await handleExpenseWrite(db, restore);
+    await handleExpenseWrite(db, event("ev-delete-2", restored, deletedAgain));
+    const stone = (await group().collection("tombstones").doc("e1").get()).data();
+    expect(stone).to.deep.equal({ collection: "expenses", docId: "e1", deletedAt: t(20), deletedBy: BOB });
+    expect((await lastActivity()).isEqual(t(20))).to.equal(true);
+  });
+
+  it("keeps the hard delete's tombstone time when the delete, and then an older write, are redelivered", async () => {
+    const live = expenseAt(1, 0, ALICE, t(5));
+    const hardDelete = event("ev-hard", live, undefined, t(30));
+    const first = await handleExpenseWrite(db, hardDelete);
+    await handleExpenseWrite(db, hardDelete);
+    await handleExpenseWrite(db, event("ev-create", undefined, live, t(5)));
+    expect(first.tombstone).to.equal("written");
+    const stone = (await group().collection("tombstones").doc("e1").get()).data();
+    expect(stone).to.deep.equal({ collection: "expenses", docId: "e1", deletedAt: t(30), deletedBy: null });
+    expect((await lastActivity()).isEqual(t(30))).to.equal(true);
+  });
+
+  it("treats the hard delete of an expense soft-deleted before the group's purgedBefore as the purge: no activity", async () => {
+    const deleted = expenseAt(2, 1, BOB, t(10), { deletedAt: t(10), deletedBy: BOB });
+    await group().update({ purgedBefore: t(40) });
+    const result = await handleExpenseWrite(db, event("ev-purge", deleted, undefined, t(50)));
+    expect(result.outcome).to.equal("purge-skipped");
+    expect((await lastActivity()).isEqual(t(0))).to.equal(true);
+    expect((await group().collection("tombstones").get()).size).to.equal(0);
+  });
+
+  it("applies a group rename once however often it is delivered, and ignores the server's own field writes", async () => {
+    const before = (await group().get()).data()!;
+    const renamed = { ...before, displayName: "Flat 2", updatedAt: t(25) };
+    const rename = { id: "ev-rename", time: t(25).toDate().toISOString(), groupId, before, after: renamed };
+    expect((await handleGroupWrite(db, rename)).outcome).to.equal("activity-raised");
+    expect((await handleGroupWrite(db, rename)).outcome).to.equal("duplicate-skipped");
+    const serverWrite = { ...rename, id: "ev-server", before: renamed, after: { ...renamed, lastActivityAt: t(25) } };
+    expect((await handleGroupWrite(db, serverWrite)).outcome).to.equal("not-activity");
+    expect((await lastActivity()).isEqual(t(25))).to.equal(true);
+  });
+});
