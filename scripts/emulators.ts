@@ -2,7 +2,8 @@
 // firebase-tools normally downloads the Firestore emulator jar and the Emulator UI; on a machine
 // without internet we use the jar from the Debian/gcloud package instead, through a generated
 // launcher jar (the packaged jar has no Main-Class, so `java -jar` cannot run it directly).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createInterface } from "node:readline";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -156,8 +157,16 @@ function uiAvailable(): boolean {
 type EmulatorConfig = Record<string, { port?: number; websocketPort?: number; enabled?: boolean }>;
 
 /**
+ * How far a port offset moves the ports: the default ports differ from each other modulo 1000,
+ * so blocks 1000 apart never collide, whatever the offset (100 → +1000, 200 → +2000, ...).
+ */
+export function portShift(portOffset: number): number {
+  return portOffset * 10;
+}
+
+/**
  * The firebase.json to start with: the project's own, or a generated copy beside it (so its
- * relative paths still hold) with the UI off and/or every port shifted by `portOffset`, which lets
+ * relative paths still hold) with the UI off and/or every port moved by `portOffset`, which lets
  * several suites run side by side on one machine.
  */
 function emulatorConfig(uiEnabled: boolean, portOffset: number): string {
@@ -166,8 +175,8 @@ function emulatorConfig(uiEnabled: boolean, portOffset: number): string {
   const config = JSON.parse(readFileSync(projectConfig, "utf8")) as { emulators: EmulatorConfig };
   for (const emulator of Object.values(config.emulators)) {
     if (typeof emulator !== "object") continue;
-    if (emulator.port) emulator.port += portOffset;
-    if (emulator.websocketPort) emulator.websocketPort += portOffset;
+    if (emulator.port) emulator.port += portShift(portOffset);
+    if (emulator.websocketPort) emulator.websocketPort += portShift(portOffset);
   }
   config.emulators.ui.enabled = uiEnabled;
   const path = join(ROOT, `.firebase.generated-${portOffset}.json`);
@@ -203,12 +212,48 @@ export function firebaseBin(): string {
   return join(ROOT, "node_modules", "firebase-tools", "lib", "bin", "firebase.js");
 }
 
-/** Emulator ports of the project's firebase.json, shifted by an offset. */
+/** Emulator ports of the project's firebase.json, moved by an offset. */
 export function emulatorPorts(portOffset = 0): Record<string, number> {
   const config = JSON.parse(readFileSync(join(ROOT, "firebase.json"), "utf8")) as { emulators: EmulatorConfig };
   const ports: Record<string, number> = {};
   for (const [name, emulator] of Object.entries(config.emulators)) {
-    if (typeof emulator === "object" && emulator.port) ports[name] = emulator.port + portOffset;
+    if (typeof emulator === "object" && emulator.port) ports[name] = emulator.port + portShift(portOffset);
   }
   return ports;
+}
+
+function shellQuote(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface ExecResult {
+  status: number;
+  /** Every line the emulators and the command printed, when `onLine` was given. */
+  lines: string[];
+}
+
+/**
+ * Runs `argv` inside `firebase emulators:exec` on the demo project (Auth, Firestore, Functions),
+ * so it can reach nothing in production. With `onLine`, output is captured line by line (the
+ * benchmarks read the Functions emulator's structured logs from it) instead of passed through.
+ */
+export function execInEmulators(argv: string[], options: { portOffset?: number; onLine?: (line: string) => void } = {}): Promise<ExecResult> {
+  const plan = planEmulators({ interactive: false, portOffset: options.portOffset });
+  const child = spawn(
+    process.execPath,
+    [firebaseBin(), "emulators:exec", "--config", plan.configPath, "--project", PROJECT_ID, "--only", plan.only.join(","), argv.map(shellQuote).join(" ")],
+    { cwd: ROOT, stdio: ["ignore", options.onLine ? "pipe" : "inherit", "inherit"], env: { ...process.env, ...plan.env } },
+  );
+  const lines: string[] = [];
+  if (options.onLine && child.stdout) {
+    const onLine = options.onLine;
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      lines.push(line);
+      onLine(line);
+    });
+  }
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ status: code ?? 1, lines }));
+  });
 }

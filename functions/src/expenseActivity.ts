@@ -37,6 +37,8 @@ export interface ExpenseWriteResult {
   notified?: string;
   /** When the write happened (its updatedAt, or the event time for a hard delete). */
   activityAt: Timestamp;
+  /** Transaction attempts: above 1 means contention on the group (a hot group). */
+  attempts: number;
 }
 
 /**
@@ -179,14 +181,22 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
     ? groupRef.collection("conflicts").doc(conflictIdFor(event.expenseId, after))
     : undefined;
 
+  let attempts = 0;
   const result = await db.runTransaction(async (tx): Promise<ExpenseWriteResult> => {
+    attempts += 1;
     const [group, current, tombstone, conflict] = await Promise.all([
       tx.get(groupRef),
       tx.get(expenseRef),
       tx.get(tombstoneRef),
       conflictRef ? tx.get(conflictRef) : Promise.resolve(undefined),
     ]);
-    const untouched: ExpenseWriteResult = { outcome: "stale-skipped", activityRaised: false, tombstone: "unchanged", activityAt: at };
+    const untouched: ExpenseWriteResult = {
+      outcome: "stale-skipped",
+      activityRaised: false,
+      tombstone: "unchanged",
+      activityAt: at,
+      attempts,
+    };
     if (!group.exists) return untouched;
     if (isPurgeDelete(before, after, group.get("purgedBefore"))) return { ...untouched, outcome: "purge-skipped" };
 
@@ -196,6 +206,8 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
       ? recordConflict(tx, conflictRef, event, before as VersionedFields, after as VersionedFields)
       : undefined;
     const activityRaised = raiseLastActivity(tx, group, at);
+    // A redelivery finds its conflict record, or its own time already in lastActivityAt (which
+    // another write committed at the very same instant would also show: rare, and harmless).
     const alreadyApplied = conflict?.exists === true || group.get("lastActivityAt")?.isEqual(at) === true;
     return {
       outcome: classifyOutcome({ conflictRecorded, activityRaised, alreadyApplied }),
@@ -204,6 +216,7 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
       conflictId: conflictRecorded ? conflictRef.id : undefined,
       notified,
       activityAt: at,
+      attempts,
     };
   });
   return invalid ? { ...result, outcome: "invalid-document" } : result;

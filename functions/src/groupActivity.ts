@@ -17,6 +17,8 @@ export interface GroupWriteEvent {
 export interface GroupWriteResult {
   outcome: TriggerOutcome | "not-activity";
   activityAt?: Timestamp;
+  /** Transaction attempts: above 1 means contention on the group. */
+  attempts: number;
 }
 
 const ACTIVITY_FIELDS = ["displayName", "memberIds", "settings"] as const;
@@ -33,13 +35,15 @@ export function groupActivityTime(event: GroupWriteEvent): Timestamp | undefined
 /** Applies one group write event. Safe to call any number of times, in any order. */
 export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): Promise<GroupWriteResult> {
   const at = groupActivityTime(event);
-  if (at === undefined) return { outcome: "not-activity" };
+  if (at === undefined) return { outcome: "not-activity", attempts: 0 };
   const groupRef = db.doc(`groups/${event.groupId}`);
-  return db.runTransaction(async (tx) => {
+  let attempts = 0;
+  return db.runTransaction(async (tx): Promise<GroupWriteResult> => {
+    attempts += 1;
     const group = await tx.get(groupRef);
-    if (!group.exists) return { outcome: "stale-skipped", activityAt: at };
+    if (!group.exists) return { outcome: "stale-skipped", activityAt: at, attempts };
     const activityRaised = raiseLastActivity(tx, group, at);
     const alreadyApplied = group.get("lastActivityAt")?.isEqual(at) === true;
-    return { outcome: classifyOutcome({ conflictRecorded: false, activityRaised, alreadyApplied }), activityAt: at };
+    return { outcome: classifyOutcome({ conflictRecorded: false, activityRaised, alreadyApplied }), activityAt: at, attempts };
   });
 }

@@ -1,7 +1,8 @@
 // Test access to the emulator suite that `npm test` starts (scripts/test.ts): the Admin SDK on
 // the demo project, data reset, and switching the Cloud Functions triggers off and on.
 import { getApps, initializeApp } from "firebase-admin/app";
-import { Firestore, getFirestore } from "firebase-admin/firestore";
+import { Firestore, Timestamp, getFirestore } from "firebase-admin/firestore";
+import { expenseFixture, groupFixture } from "./fixtures";
 
 export const PROJECT_ID = "demo-expense-sync";
 
@@ -58,4 +59,22 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Waits until both trigger queues have worked through their backlog: the Functions emulator runs
+ * one function's events one after another, so a sentinel group (and an expense in it) is handled
+ * only after every event queued before it.
+ */
+export async function drainTriggers(db: Firestore, timeoutMs = 180_000): Promise<void> {
+  const sentinel = db.collection("groups").doc(`drain-${Date.now()}`);
+  await sentinel.set(groupFixture("drain", ["drain"]));
+  const expense = sentinel.collection("expenses").doc("drain");
+  await expense.set(expenseFixture("drain", ["drain"]));
+  const expenseAt = (await expense.get()).get("updatedAt") as Timestamp;
+  await eventually(
+    "the trigger queues to drain",
+    async () => ((await sentinel.get()).get("lastActivityAt") as Timestamp | undefined)?.isEqual(expenseAt) || undefined,
+    timeoutMs,
+  );
 }

@@ -1,0 +1,96 @@
+// firestore.indexes.json must serve every query the contract names (the emulator does not
+// enforce indexes, so production would be the first to notice a gap).
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+type Scope = "COLLECTION" | "COLLECTION_GROUP";
+interface IndexField {
+  fieldPath: string;
+  order?: "ASCENDING" | "DESCENDING";
+  arrayConfig?: "CONTAINS";
+}
+interface IndexFile {
+  indexes: { collectionGroup: string; queryScope: Scope; fields: IndexField[] }[];
+  fieldOverrides: { collectionGroup: string; fieldPath: string; indexes: ({ queryScope: Scope } & Omit<IndexField, "fieldPath">)[] }[];
+}
+
+/** A query as the index planner sees it: the fields it filters or orders on, in index order. */
+interface ContractQuery {
+  name: string;
+  collectionGroup: string;
+  scope: Scope;
+  fields: IndexField[];
+}
+
+const CONTRACT_QUERIES: ContractQuery[] = [
+  {
+    name: "Tier 1: groups where memberIds array-contains uid order by lastActivityAt desc",
+    collectionGroup: "groups",
+    scope: "COLLECTION",
+    fields: [{ fieldPath: "memberIds", arrayConfig: "CONTAINS" }, { fieldPath: "lastActivityAt", order: "DESCENDING" }],
+  },
+  {
+    name: "Tier 2/3: expenses where updatedAt > cursor order by updatedAt",
+    collectionGroup: "expenses",
+    scope: "COLLECTION",
+    fields: [{ fieldPath: "updatedAt", order: "ASCENDING" }],
+  },
+  {
+    name: "Tier 3: tombstones where deletedAt > cursor",
+    collectionGroup: "tombstones",
+    scope: "COLLECTION",
+    fields: [{ fieldPath: "deletedAt", order: "ASCENDING" }],
+  },
+  {
+    name: "Purge: collection group expenses where deletedAt < cutoff",
+    collectionGroup: "expenses",
+    scope: "COLLECTION_GROUP",
+    fields: [{ fieldPath: "deletedAt", order: "ASCENDING" }],
+  },
+];
+
+const sameField = (a: Omit<IndexField, "fieldPath">, b: Omit<IndexField, "fieldPath">) =>
+  a.order === b.order && a.arrayConfig === b.arrayConfig;
+
+/** Whether the index file (plus Firestore's automatic single-field indexes) serves `query`. */
+function covers(file: IndexFile, query: ContractQuery): boolean {
+  if (query.fields.length === 1) {
+    const [field] = query.fields;
+    const override = file.fieldOverrides.find((o) => o.collectionGroup === query.collectionGroup && o.fieldPath === field.fieldPath);
+    // Without an override, Firestore indexes every field ascending and descending in collection scope only.
+    if (!override) return query.scope === "COLLECTION" && field.arrayConfig === undefined;
+    return override.indexes.some((index) => index.queryScope === query.scope && sameField(index, field));
+  }
+  return file.indexes.some(
+    (index) =>
+      index.collectionGroup === query.collectionGroup &&
+      index.queryScope === query.scope &&
+      index.fields.length === query.fields.length &&
+      index.fields.every((field, i) => field.fieldPath === query.fields[i].fieldPath && sameField(field, query.fields[i])),
+  );
+}
+
+describe("firestore.indexes.json", () => {
+  const file = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", "firestore.indexes.json"), "utf8")) as IndexFile;
+
+  for (const query of CONTRACT_QUERIES) {
+    it(`serves ${query.name}`, () => {
+      expect(covers(file, query)).to.equal(true);
+    });
+  }
+
+  it("keeps the collection-scope indexes in every field override (an override replaces the automatic ones)", () => {
+    for (const override of file.fieldOverrides) {
+      const scopes = override.indexes.filter((index) => index.queryScope === "COLLECTION");
+      expect(scopes.map((index) => index.order ?? index.arrayConfig), `${override.collectionGroup}.${override.fieldPath}`).to.include.members([
+        "ASCENDING",
+        "DESCENDING",
+      ]);
+    }
+  });
+
+  it("would notice a missing index: the Tier-1 query is not served without its composite", () => {
+    expect(covers({ ...file, indexes: [] }, CONTRACT_QUERIES[0])).to.equal(false);
+  });
+});

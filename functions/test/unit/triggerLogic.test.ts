@@ -1,0 +1,132 @@
+// The decisions the triggers make, as plain functions: fast, no emulator needed.
+import { expect } from "chai";
+import { Timestamp } from "firebase-admin/firestore";
+import { classifyOutcome, compareTimestamps, raisesLastActivity } from "../../src/activity";
+import { eventAgeSeconds } from "../../src/eventDelivery";
+import {
+  activityTime,
+  conflictIdFor,
+  isConcurrentEdit,
+  isPurgeDelete,
+  syncFields,
+  tombstoneFor,
+} from "../../src/expenseActivity";
+import { groupActivityTime } from "../../src/groupActivity";
+
+const at = (seconds: number, nanos = 0) => new Timestamp(1_764_000_000 + seconds, nanos);
+const iso = (ts: Timestamp) => ts.toDate().toISOString();
+const versioned = (version: number, baseVersion: number, by = "alice", time = at(1)) =>
+  syncFields({ version, baseVersion, updatedBy: by, updatedAt: time, deletedAt: null, deletedBy: null });
+
+describe("activity ordering", () => {
+  it("orders timestamps to the nanosecond, where milliseconds would tie", () => {
+    expect(compareTimestamps(at(5, 1_000), at(5, 2_000))).to.be.lessThan(0);
+    expect(compareTimestamps(at(6), at(5, 999_999_999))).to.be.greaterThan(0);
+    expect(compareTimestamps(at(5, 7), at(5, 7))).to.equal(0);
+  });
+
+  it("raises lastActivityAt only forward, and from nothing", () => {
+    expect(raisesLastActivity(undefined, at(1))).to.equal(true);
+    expect(raisesLastActivity(at(1), at(1, 1))).to.equal(true);
+    expect(raisesLastActivity(at(2), at(1))).to.equal(false);
+    expect(raisesLastActivity(at(2), at(2))).to.equal(false);
+  });
+
+  it("names an invocation by the first thing it did", () => {
+    expect(classifyOutcome({ conflictRecorded: true, activityRaised: true, alreadyApplied: false })).to.equal("conflict-recorded");
+    expect(classifyOutcome({ conflictRecorded: false, activityRaised: true, alreadyApplied: false })).to.equal("activity-raised");
+    expect(classifyOutcome({ conflictRecorded: false, activityRaised: false, alreadyApplied: true })).to.equal("duplicate-skipped");
+    expect(classifyOutcome({ conflictRecorded: false, activityRaised: false, alreadyApplied: false })).to.equal("stale-skipped");
+  });
+});
+
+describe("conflict detection", () => {
+  it("is a conflict when the write's baseVersion is not the version it replaced", () => {
+    expect(isConcurrentEdit(versioned(2, 1), versioned(2, 1, "bob"))).to.equal(true);
+    // A stale write may even lower the version: still a conflict.
+    expect(isConcurrentEdit(versioned(5, 4), versioned(3, 2, "bob"))).to.equal(true);
+  });
+
+  it("is no conflict for an in-order edit, a create, a delete, or a document without version fields", () => {
+    expect(isConcurrentEdit(versioned(1, 0), versioned(2, 1))).to.equal(false);
+    expect(isConcurrentEdit(undefined, versioned(1, 0))).to.equal(false);
+    expect(isConcurrentEdit(versioned(1, 0), undefined)).to.equal(false);
+    expect(isConcurrentEdit(syncFields({ description: "console edit" }), versioned(2, 0))).to.equal(false);
+    expect(isConcurrentEdit(versioned(2, 1), syncFields({ version: "3", baseVersion: 1 }))).to.equal(false);
+  });
+
+  it("derives the conflict id from the expense and the winning write's commit time, sortably", () => {
+    const first = conflictIdFor("e1", { updatedAt: at(9, 5) });
+    expect(first).to.equal(conflictIdFor("e1", { updatedAt: at(9, 5) }));
+    expect(first).to.not.equal(conflictIdFor("e1", { updatedAt: at(9, 6) }));
+    expect(first < conflictIdFor("e1", { updatedAt: at(10) })).to.equal(true);
+    expect(first).to.match(/^e1_\d+$/);
+  });
+});
+
+describe("activity time", () => {
+  it("is the write's updatedAt, or the event time when the write has none (a hard delete)", () => {
+    expect(activityTime({ time: iso(at(50)) }, versioned(1, 0, "alice", at(7))).isEqual(at(7))).to.equal(true);
+    expect(activityTime({ time: iso(at(50)) }, undefined).isEqual(at(50))).to.equal(true);
+    expect(activityTime({ time: iso(at(50)) }, syncFields({ updatedAt: "yesterday" })).isEqual(at(50))).to.equal(true);
+  });
+});
+
+describe("purge recognition", () => {
+  const softDeleted = syncFields({ deletedAt: at(10), deletedBy: "bob" });
+  it("treats the hard delete of an expense soft-deleted at or before purgedBefore as the purge", () => {
+    expect(isPurgeDelete(softDeleted, undefined, at(10))).to.equal(true);
+    expect(isPurgeDelete(softDeleted, undefined, at(11))).to.equal(true);
+  });
+  it("treats anything else as activity", () => {
+    expect(isPurgeDelete(softDeleted, undefined, at(9))).to.equal(false);
+    expect(isPurgeDelete(softDeleted, undefined, undefined)).to.equal(false);
+    expect(isPurgeDelete(syncFields({ deletedAt: null }), undefined, at(11))).to.equal(false);
+    expect(isPurgeDelete(softDeleted, softDeleted, at(11))).to.equal(false);
+  });
+});
+
+describe("tombstone target", () => {
+  const event = { time: iso(at(60)) };
+  const live = syncFields({ deletedAt: null, deletedBy: null });
+  const deleted = syncFields({ deletedAt: at(20), deletedBy: "bob" });
+
+  it("follows the current document: deleted → its deletedAt and deletedBy; live → none", () => {
+    expect(tombstoneFor(deleted, event, live, deleted)).to.deep.equal({ deletedAt: at(20), deletedBy: "bob" });
+    expect(tombstoneFor(live, event, live, deleted)).to.equal(null);
+  });
+
+  it("for a hard delete: keeps the soft delete's time, or uses the event time with no known user", () => {
+    expect(tombstoneFor(undefined, event, deleted, undefined)).to.deep.equal({ deletedAt: at(20), deletedBy: "bob" });
+    expect(tombstoneFor(undefined, event, live, undefined)).to.deep.equal({ deletedAt: at(60), deletedBy: null });
+  });
+
+  it("leaves the tombstone alone when an older event arrives after the hard delete", () => {
+    expect(tombstoneFor(undefined, event, undefined, live)).to.equal(undefined);
+  });
+});
+
+describe("group activity", () => {
+  const group = { displayName: "Flat", memberIds: ["a", "b"], settings: { defaultCurrency: "EUR", simplifyDebts: true }, updatedAt: at(5) };
+  const event = (before: object | undefined, after: object | undefined) => ({ id: "e", time: iso(at(99)), groupId: "g", before, after });
+
+  it("counts a new group and a change to displayName, memberIds or settings, at the write's updatedAt", () => {
+    expect(groupActivityTime(event(undefined, group))?.isEqual(at(5))).to.equal(true);
+    for (const change of [{ displayName: "Flat 2" }, { memberIds: ["a"] }, { settings: { defaultCurrency: "EUR", simplifyDebts: false } }]) {
+      expect(groupActivityTime(event(group, { ...group, ...change, updatedAt: at(6) }))?.isEqual(at(6)), JSON.stringify(change)).to.equal(true);
+    }
+  });
+
+  it("ignores the server's own fields (no loop), a deletion of the group document, and other fields", () => {
+    expect(groupActivityTime(event(group, { ...group, lastActivityAt: at(7) }))).to.equal(undefined);
+    expect(groupActivityTime(event(group, { ...group, purgedBefore: at(7) }))).to.equal(undefined);
+    expect(groupActivityTime(event(group, undefined))).to.equal(undefined);
+    expect(groupActivityTime(event(group, { ...group, deletedAt: at(8), deletedBy: "a", updatedAt: at(8) }))).to.equal(undefined);
+  });
+});
+
+describe("event age", () => {
+  it("measures seconds since the event's commit", () => {
+    expect(eventAgeSeconds({ id: "x", time: "2026-11-25T10:00:00Z" }, new Date("2026-11-25T11:00:30Z"))).to.equal(3630);
+  });
+});
