@@ -156,12 +156,21 @@ function uiAvailable(): boolean {
 
 type EmulatorConfig = Record<string, { port?: number; websocketPort?: number; enabled?: boolean }>;
 
+/** Ports the Fetch standard blocks (Node's fetch refuses them), among those a shift can reach. */
+const FETCH_BLOCKED_PORTS = new Set([4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080]);
+
 /**
- * How far a port offset moves the ports: the default ports differ from each other modulo 1000,
- * so blocks 1000 apart never collide, whatever the offset (100 → +1000, 200 → +2000, ...).
+ * How far a port offset moves the ports: to the (offset / 100)-th block of 1000 in which no port
+ * is one fetch refuses. The default ports differ from each other modulo 1000, so blocks never
+ * collide, whatever the offsets of the suites running side by side.
  */
-export function portShift(portOffset: number): number {
-  return portOffset * 10;
+export function portShift(portOffset: number, basePorts: number[] = Object.values(emulatorPorts())): number {
+  let shift = 0;
+  for (let usable = 0; usable < Math.ceil(portOffset / 100); ) {
+    shift += 1000;
+    if (!basePorts.some((port) => FETCH_BLOCKED_PORTS.has(port + shift))) usable += 1;
+  }
+  return shift;
 }
 
 /**
@@ -173,10 +182,11 @@ function emulatorConfig(uiEnabled: boolean, portOffset: number): string {
   const projectConfig = join(ROOT, "firebase.json");
   if (uiEnabled && portOffset === 0) return projectConfig;
   const config = JSON.parse(readFileSync(projectConfig, "utf8")) as { emulators: EmulatorConfig };
+  const shift = portShift(portOffset);
   for (const emulator of Object.values(config.emulators)) {
     if (typeof emulator !== "object") continue;
-    if (emulator.port) emulator.port += portShift(portOffset);
-    if (emulator.websocketPort) emulator.websocketPort += portShift(portOffset);
+    if (emulator.port) emulator.port += shift;
+    if (emulator.websocketPort) emulator.websocketPort += shift;
   }
   config.emulators.ui.enabled = uiEnabled;
   const path = join(ROOT, `.firebase.generated-${portOffset}.json`);
@@ -212,12 +222,15 @@ export function firebaseBin(): string {
   return join(ROOT, "node_modules", "firebase-tools", "lib", "bin", "firebase.js");
 }
 
-/** Emulator ports of the project's firebase.json, moved by an offset. */
+/** Emulator ports of the project's firebase.json (the websocket port included), moved by an offset. */
 export function emulatorPorts(portOffset = 0): Record<string, number> {
   const config = JSON.parse(readFileSync(join(ROOT, "firebase.json"), "utf8")) as { emulators: EmulatorConfig };
+  const shift = portOffset === 0 ? 0 : portShift(portOffset);
   const ports: Record<string, number> = {};
   for (const [name, emulator] of Object.entries(config.emulators)) {
-    if (typeof emulator === "object" && emulator.port) ports[name] = emulator.port + portShift(portOffset);
+    if (typeof emulator !== "object") continue;
+    if (emulator.port) ports[name] = emulator.port + shift;
+    if (emulator.websocketPort) ports[`${name}Websocket`] = emulator.websocketPort + shift;
   }
   return ports;
 }
