@@ -5,7 +5,8 @@ import { createInterface } from "node:readline";
 import { loadSeed } from "../seed/load";
 import { EmulatorSetupError, PROJECT_ID, ROOT, emulatorPorts, firebaseBin, planEmulators } from "./emulators";
 
-const READY_LINE = /All emulators ready/;
+// The last line of the CLI's ready banner: seed and print the summary after it, not inside it.
+const READY_LINE = /Issues\? Report them at/;
 
 function describe(ports: Record<string, number>, uiEnabled: boolean, seeded: string): string {
   const host = "127.0.0.1";

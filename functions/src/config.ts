@@ -24,7 +24,7 @@ export const readNotificationRetentionDays = defineInt("READ_NOTIFICATION_RETENT
 
 export const purgeBatchSize = defineInt("PURGE_BATCH_SIZE", {
   default: 300,
-  description: "Documents per purge page (one commit each).",
+  description: "Documents per purge page (a page spread over many groups may take two commits).",
 });
 
 export const purgeTimeBudgetSeconds = defineInt("PURGE_TIME_BUDGET_SECONDS", {
