@@ -12,6 +12,7 @@ import { emulatorRequest } from "../../../seed/emulatorHttp";
 import { buildSeedFiles } from "../../../seed/generate";
 import { DEFAULT_SEED_DIR, Seed, SeedDocument, SeedValidationError, loadSeed, readSeed } from "../../../seed/load";
 import { PROJECT_ID } from "../../../scripts/emulators";
+import { clearFirestore } from "../support/emulator";
 import { DocumentKind, Expense, Group, SyncConfig, documentSchemas, expenseMembershipIssues, kindOfPath } from "../../src/schemas";
 
 function emulatorHost(name: "FIRESTORE_EMULATOR_HOST" | "FIREBASE_AUTH_EMULATOR_HOST"): string {
@@ -21,12 +22,10 @@ function emulatorHost(name: "FIRESTORE_EMULATOR_HOST" | "FIREBASE_AUTH_EMULATOR_
 }
 
 async function clearEmulators(): Promise<void> {
-  const firestore = `http://${emulatorHost("FIRESTORE_EMULATOR_HOST")}/emulator/v1/projects/${PROJECT_ID}/databases/(default)/documents`;
+  await clearFirestore();
   const auth = `http://${emulatorHost("FIREBASE_AUTH_EMULATOR_HOST")}/emulator/v1/projects/${PROJECT_ID}/accounts`;
-  for (const url of [firestore, auth]) {
-    const response = await emulatorRequest("DELETE", url);
-    expect(response.status, `DELETE ${url}: ${response.body}`).to.equal(200);
-  }
+  const response = await emulatorRequest("DELETE", auth);
+  expect(response.status, `DELETE ${auth}: ${response.body}`).to.equal(200);
 }
 
 /** Signs in through the Auth emulator's REST API; the uid it signed in as. */

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
 import { performance } from "node:perf_hooks";
 import { COUNTER_SHARDS, recordTriggerMetrics, rollupSyncHealth, SYNC_HEALTH_DAYS_PATH, TriggerOutcome, utcDay } from "../../src/syncHealth";
-import { adminDb, clearFirestore, eventually, withoutTriggers } from "../support/emulator";
+import { adminDb, clearFirestore, drainTriggers, eventually, withoutTriggers } from "../support/emulator";
 import { groupFixture } from "../support/fixtures";
 
 const DAY = "2026-03-14";
@@ -51,8 +51,11 @@ describe("sync health (emulator)", function () {
     await Promise.all(Array.from({ length: count }, () => recordTriggerMetrics(db, { outcome, lagMs, at })));
   }
 
-  before(() => {
+  before(async () => {
     db = adminDb();
+    // Trigger runs queued by earlier suites would land in the counters mid-test; let them finish
+    // first (each test then starts from a clear database).
+    await drainTriggers(db);
   });
   beforeEach(clearFirestore);
 

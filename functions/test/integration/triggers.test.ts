@@ -1,7 +1,7 @@
 // The expense and group triggers, through the real Functions and Firestore emulators.
 import { expect } from "chai";
 import { DocumentData, FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
-import { adminDb, clearFirestore, eventually } from "../support/emulator";
+import { adminDb, clearFirestore, drainTriggers, eventually } from "../support/emulator";
 import { editFields, expenseFixture, groupFixture } from "../support/fixtures";
 
 const ALICE = "alice";
@@ -37,6 +37,8 @@ describe("triggers (through the emulator)", function () {
   before(async () => {
     db = adminDb();
     await clearFirestore();
+    // Earlier suites may have left trigger runs queued; the waits below are for this suite's own.
+    await drainTriggers(db);
   });
 
   beforeEach(async () => {
