@@ -1,0 +1,90 @@
+// The device's local database: per group, the server's expenses as last seen, and the two marks
+// that say how far the device is in sync. It outlives app restarts (a new Device reuses it); in a
+// real app it is SQLite / IndexedDB, here a Map.
+import { Timestamp } from "firebase/firestore";
+import { ChangeSignal } from "./signal";
+import { ExpenseRecord, compareTimestamps, laterOf } from "./model";
+
+export class GroupReplica {
+  /** Expense id → the server's document, soft-deleted ones included (they can be restored). */
+  readonly expenses = new Map<string, ExpenseRecord>();
+  /**
+   * Every server change to this group's expenses committed at or before the cursor has been
+   * applied. The delta queries ask for what came after it. null: never synced.
+   */
+  cursor: Timestamp | null = null;
+  /**
+   * The group's lastActivityAt the replica is known to be current through: when Tier 1 shows a
+   * later one, the group has news (see isStale in sync.ts).
+   */
+  syncedActivityAt: Timestamp | null = null;
+
+  constructor(
+    readonly groupId: string,
+    private readonly changed: ChangeSignal,
+  ) {}
+
+  /**
+   * Takes the server's copy of an expense unless the replica already holds a later one: a delta
+   * fetch and a listener may deliver the same document in either order. Says whether it applied.
+   */
+  apply(id: string, record: ExpenseRecord): boolean {
+    const held = this.expenses.get(id);
+    if (held && compareTimestamps(held.updatedAt, record.updatedAt) > 0) return false;
+    this.expenses.set(id, record);
+    this.changed.notify();
+    return true;
+  }
+
+  /** The server no longer has the expense (hard-deleted by an admin, or purged). */
+  remove(id: string): boolean {
+    const removed = this.expenses.delete(id);
+    if (removed) this.changed.notify();
+    return removed;
+  }
+
+  advanceCursor(to: Timestamp | null): void {
+    this.cursor = laterOf(this.cursor, to);
+  }
+
+  /** After a full resync: the server's set replaces the local one. */
+  replaceAll(records: Map<string, ExpenseRecord>, cursor: Timestamp | null): void {
+    this.expenses.clear();
+    for (const [id, record] of records) this.expenses.set(id, record);
+    this.cursor = cursor;
+    this.changed.notify();
+  }
+
+  /** What the user sees: the expenses not deleted. */
+  visible(): Array<[string, ExpenseRecord]> {
+    return [...this.expenses].filter(([, expense]) => expense.deletedAt === null);
+  }
+}
+
+export class LocalStore {
+  private readonly replicas = new Map<string, GroupReplica>();
+  /** Fires on every change to any replica. */
+  readonly changed = new ChangeSignal();
+
+  replica(groupId: string): GroupReplica {
+    let replica = this.replicas.get(groupId);
+    if (!replica) {
+      replica = new GroupReplica(groupId, this.changed);
+      this.replicas.set(groupId, replica);
+    }
+    return replica;
+  }
+
+  has(groupId: string): boolean {
+    return this.replicas.has(groupId);
+  }
+
+  /** Forgets a group the user no longer belongs to. */
+  drop(groupId: string): void {
+    if (this.replicas.delete(groupId)) this.changed.notify();
+  }
+
+  groupIds(): string[] {
+    return [...this.replicas.keys()];
+  }
+}

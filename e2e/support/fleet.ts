@@ -1,0 +1,121 @@
+// Test support for the end-to-end suites: users, their devices and sync clients (all closed after
+// each test), groups created the way a client creates them, and comparison with the server.
+import { Timestamp as ClientTimestamp } from "firebase/firestore";
+import { DocumentData } from "firebase-admin/firestore";
+import { randomUUID } from "node:crypto";
+import { adminDb, eventually } from "../../functions/test/support/emulator";
+import {
+  Credentials,
+  Device,
+  EmulatorHosts,
+  ExpenseFields,
+  GroupReplica,
+  LocalStore,
+  SyncClient,
+  SyncOptions,
+  createExpense,
+  createGroup,
+  newExpenseId,
+  newGroupId,
+} from "../client";
+
+export interface User {
+  name: string;
+  credentials: Credentials;
+  uid: string;
+}
+
+/** Every device and sync client a test opens, so afterEach can close them all. */
+export class Fleet {
+  private readonly devices: Device[] = [];
+  private readonly clients: SyncClient[] = [];
+
+  /** A new account, signed in on its first device. */
+  async newUser(name: string, hosts?: EmulatorHosts): Promise<{ user: User; device: Device }> {
+    const credentials = { email: `${name}-${randomUUID()}@e2e.test`, password: `pw-${randomUUID()}` };
+    const device = await Device.open({ label: `${name}-1`, credentials, signUp: true, hosts });
+    this.devices.push(device);
+    return { user: { name, credentials, uid: device.uid }, device };
+  }
+
+  /** Another device (or an app restart) of an existing user. */
+  async device(user: User, label: string, hosts?: EmulatorHosts): Promise<Device> {
+    const device = await Device.open({ label: `${user.name}-${label}`, credentials: user.credentials, hosts });
+    this.devices.push(device);
+    return device;
+  }
+
+  client(device: Device, store = new LocalStore(), options: SyncOptions = {}): SyncClient {
+    const client = new SyncClient(device, store, options);
+    this.clients.push(client);
+    return client;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const client of this.clients.splice(0)) client.stop();
+    await Promise.all(this.devices.splice(0).map((device) => device.close()));
+  }
+}
+
+export const dinner = (payer: string, memberIds: string[], overrides: Partial<ExpenseFields> = {}): ExpenseFields => ({
+  description: "Dinner",
+  amountMinor: 1500 * memberIds.length,
+  currency: "EUR",
+  paidBy: payer,
+  splits: Object.fromEntries(memberIds.map((uid) => [uid, 1500])),
+  spentAt: ClientTimestamp.fromDate(new Date("2026-11-20T19:30:00Z")),
+  category: "food",
+  ...overrides,
+});
+
+/** Waits until the server has given the group its lastActivityAt, which lists it in Tier 1. */
+export async function groupListed(groupId: string): Promise<void> {
+  await eventually(`group ${groupId} to get its lastActivityAt`, async () =>
+    (await adminDb().doc(`groups/${groupId}`).get()).get("lastActivityAt") ? true : undefined,
+  );
+}
+
+/** A group created by `owner`'s device with everyone in it, listed in Tier 1 once this resolves. */
+export async function groupOf(owner: Device, memberIds: string[], displayName = "Trip to Lisbon"): Promise<string> {
+  const groupId = newGroupId(owner);
+  await createGroup(owner, groupId, { displayName, memberIds, settings: { defaultCurrency: "EUR", simplifyDebts: true } }).acknowledged;
+  await groupListed(groupId);
+  return groupId;
+}
+
+/** `count` expenses written by `author` online, acknowledged; returns their ids. */
+export async function expensesBy(author: Device, groupId: string, memberIds: string[], count: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, () => newExpenseId(author, groupId));
+  await Promise.all(ids.map((id, i) => createExpense(author, groupId, id, dinner(author.uid, memberIds, { description: `Expense ${i + 1}` })).acknowledged));
+  return ids;
+}
+
+/** A Firestore value with timestamps (Admin or client SDK) as comparable strings, maps with sorted keys. */
+export function canonical(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  const maybeTime = value as { seconds?: unknown; nanoseconds?: unknown; toMillis?: unknown };
+  if (typeof maybeTime.seconds === "number" && typeof maybeTime.nanoseconds === "number" && typeof maybeTime.toMillis === "function") {
+    return `time:${maybeTime.seconds}.${String(maybeTime.nanoseconds).padStart(9, "0")}`;
+  }
+  if (Array.isArray(value)) return value.map(canonical);
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+  );
+}
+
+/** The server's expenses of a group, read with the Admin SDK. */
+export async function serverExpenses(groupId: string): Promise<Map<string, DocumentData>> {
+  const snapshot = await adminDb().collection(`groups/${groupId}/expenses`).get();
+  return new Map(snapshot.docs.map((doc) => [doc.id, doc.data()]));
+}
+
+/** The replica and the server, in comparable form: what an exact sync must make equal. */
+export async function replicaAndServer(replica: GroupReplica): Promise<{ replica: unknown; server: unknown }> {
+  const server = await serverExpenses(replica.groupId);
+  return {
+    replica: canonical(Object.fromEntries(replica.expenses)),
+    server: canonical(Object.fromEntries(server)),
+  };
+}
