@@ -34,10 +34,10 @@ import { ReadMeter } from "./readMeter";
 import { GroupReplica, LocalStore } from "./replica";
 
 /**
- * How far before the cursor the tombstone query reaches back. The server writes a tombstone after
- * the delete commits, stamped with the delete's time, so a tombstone can appear with a deletedAt
- * the cursor has already passed; the overlap catches those. One hour: the server drops trigger
- * events older than that (TRIGGER_MAX_EVENT_AGE_SECONDS), so no tombstone lags further.
+ * How far before the cursor the tombstone query reaches back: a safety margin. The server stamps
+ * a hard delete's tombstone with its own commit time, so `deletedAt > cursor` alone finds it; the
+ * margin guards a client against any server that stamps with the delete's time instead. One hour:
+ * the server drops trigger events older than that (TRIGGER_MAX_EVENT_AGE_SECONDS).
  */
 export const TOMBSTONE_OVERLAP_MS = 3_600_000;
 /** Firestore's limit on values in an `in` filter. */

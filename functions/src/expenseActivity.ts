@@ -109,7 +109,8 @@ export function isPurgeDelete(before: SyncFields | undefined, after: SyncFields 
 }
 
 export interface TombstoneTarget {
-  deletedAt: Timestamp;
+  /** "commit-time": the tombstone's own commit time (see tombstoneFor). */
+  deletedAt: Timestamp | "commit-time";
   deletedBy: string | null;
 }
 
@@ -119,19 +120,20 @@ export interface TombstoneTarget {
  */
 export function tombstoneFor(
   current: SyncFields | undefined,
-  event: Pick<ExpenseWriteEvent, "time">,
   before: SyncFields | undefined,
   after: SyncFields | undefined,
 ): TombstoneTarget | null | undefined {
   if (current !== undefined) {
     return current.deletedAt ? { deletedAt: current.deletedAt, deletedBy: current.deletedBy ?? null } : null;
   }
-  // Gone for good. Only the hard delete's own event knows when that happened; an older event
-  // arriving late must not stamp the tombstone with its earlier time.
+  // Gone for good. Only the hard delete's own event may write the tombstone; an older event
+  // arriving late leaves it alone.
   if (after !== undefined) return undefined;
-  return before?.deletedAt
-    ? { deletedAt: before.deletedAt, deletedBy: before.deletedBy ?? null }
-    : { deletedAt: Timestamp.fromDate(new Date(event.time)), deletedBy: null };
+  if (before?.deletedAt) return { deletedAt: before.deletedAt, deletedBy: before.deletedBy ?? null };
+  // A hard delete of a live expense has no deletedAt of its own, and its tombstone commits after
+  // the delete: stamped with its own commit time, it is never older than a delta cursor a client
+  // reached before it existed, so `deletedAt > cursor` always finds it.
+  return { deletedAt: "commit-time", deletedBy: null };
 }
 
 function reconcileTombstone(
@@ -147,6 +149,11 @@ function reconcileTombstone(
     return "removed";
   }
   const existing = tombstone.data();
+  if (target.deletedAt === "commit-time") {
+    if (tombstone.exists) return "unchanged";
+    tx.set(tombstone.ref, { collection: "expenses", docId: expenseId, deletedAt: FieldValue.serverTimestamp(), deletedBy: target.deletedBy });
+    return "written";
+  }
   if (existing?.deletedAt instanceof Timestamp && existing.deletedAt.isEqual(target.deletedAt) && existing.deletedBy === target.deletedBy) {
     return "unchanged";
   }
@@ -200,7 +207,7 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
     if (!group.exists) return untouched;
     if (isPurgeDelete(before, after, group.get("purgedBefore"))) return { ...untouched, outcome: "purge-skipped" };
 
-    const tombstoneChange = reconcileTombstone(tx, tombstone, tombstoneFor(syncFields(current.data()), event, before, after), event.expenseId);
+    const tombstoneChange = reconcileTombstone(tx, tombstone, tombstoneFor(syncFields(current.data()), before, after), event.expenseId);
     const conflictRecorded = conflictRef !== undefined && conflict?.exists === false;
     const notified = conflictRecorded
       ? recordConflict(tx, conflictRef, event, before as VersionedFields, after as VersionedFields)

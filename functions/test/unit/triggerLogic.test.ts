@@ -87,22 +87,21 @@ describe("purge recognition", () => {
 });
 
 describe("tombstone target", () => {
-  const event = { time: iso(at(60)) };
   const live = syncFields({ deletedAt: null, deletedBy: null });
   const deleted = syncFields({ deletedAt: at(20), deletedBy: "bob" });
 
   it("follows the current document: deleted → its deletedAt and deletedBy; live → none", () => {
-    expect(tombstoneFor(deleted, event, live, deleted)).to.deep.equal({ deletedAt: at(20), deletedBy: "bob" });
-    expect(tombstoneFor(live, event, live, deleted)).to.equal(null);
+    expect(tombstoneFor(deleted, live, deleted)).to.deep.equal({ deletedAt: at(20), deletedBy: "bob" });
+    expect(tombstoneFor(live, live, deleted)).to.equal(null);
   });
 
-  it("for a hard delete: keeps the soft delete's time, or uses the event time with no known user", () => {
-    expect(tombstoneFor(undefined, event, deleted, undefined)).to.deep.equal({ deletedAt: at(20), deletedBy: "bob" });
-    expect(tombstoneFor(undefined, event, live, undefined)).to.deep.equal({ deletedAt: at(60), deletedBy: null });
+  it("for a hard delete: keeps the soft delete's time, or takes its own commit time with no known user", () => {
+    expect(tombstoneFor(undefined, deleted, undefined)).to.deep.equal({ deletedAt: at(20), deletedBy: "bob" });
+    expect(tombstoneFor(undefined, live, undefined)).to.deep.equal({ deletedAt: "commit-time", deletedBy: null });
   });
 
   it("leaves the tombstone alone when an older event arrives after the hard delete", () => {
-    expect(tombstoneFor(undefined, event, undefined, live)).to.equal(undefined);
+    expect(tombstoneFor(undefined, undefined, live)).to.equal(undefined);
   });
 });
 
