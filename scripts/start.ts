@@ -8,7 +8,7 @@ import { EmulatorSetupError, PROJECT_ID, ROOT, emulatorPorts, firebaseBin, planE
 // The last line of the CLI's ready banner: seed and print the summary after it, not inside it.
 const READY_LINE = /Issues\? Report them at/;
 
-function describe(ports: Record<string, number>, uiEnabled: boolean, seeded: string): string {
+function connectionGuide(ports: Record<string, number>, uiEnabled: boolean, seeded: string): string {
   const host = "127.0.0.1";
   return [
     "",
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     process.env.FIREBASE_EMULATOR_HUB = `127.0.0.1:${ports.hub}`;
     try {
       const summary = await loadSeed({ projectId: PROJECT_ID });
-      process.stdout.write(describe(ports, plan.uiEnabled, summary));
+      process.stdout.write(connectionGuide(ports, plan.uiEnabled, summary));
     } catch (error) {
       process.stderr.write(`Seeding failed: ${(error as Error).message}\n`);
       child.kill("SIGINT");

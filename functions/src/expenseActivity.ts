@@ -148,12 +148,12 @@ function reconcileTombstone(
     tx.delete(tombstone.ref);
     return "removed";
   }
-  const existing = tombstone.data();
   if (target.deletedAt === "commit-time") {
     if (tombstone.exists) return "unchanged";
     tx.set(tombstone.ref, { collection: "expenses", docId: expenseId, deletedAt: FieldValue.serverTimestamp(), deletedBy: target.deletedBy });
     return "written";
   }
+  const existing = tombstone.data();
   if (existing?.deletedAt instanceof Timestamp && existing.deletedAt.isEqual(target.deletedAt) && existing.deletedBy === target.deletedBy) {
     return "unchanged";
   }
