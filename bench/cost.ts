@@ -19,7 +19,7 @@ import { FieldValue, Firestore, Timestamp as AdminTimestamp } from "firebase-adm
 import { QuerySnapshot, Timestamp, Unsubscribe, collection } from "firebase/firestore";
 import { adminDb, clearFirestore, eventually, withoutTriggers } from "../functions/test/support/emulator";
 import { editFields, expenseFixture, groupFixture } from "../functions/test/support/fixtures";
-import { ChangeSignal, Device, LocalStore, ReadMeter, ReadSource, listenMetered, myGroupsQuery } from "../e2e/client";
+import { ChangeSignal, Device, LocalStore, ReadMeter, ReadSource, listenMetered, myGroupsQuery } from "../client";
 import { emitResult, isInner, runInner, table, writeArtifact } from "../e2e/support/bench";
 import { Fleet, User, replicaAndServer } from "../e2e/support/fleet";
 

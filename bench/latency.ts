@@ -5,7 +5,7 @@
 // each timed from the writer's commit — the moment its write is acknowledged — to the reader's
 // listener callback. Prints a table and writes artifacts/bench-latency.json. Asserts nothing.
 import { performance } from "node:perf_hooks";
-import { ExpenseRecord, createExpense, editExpense, newExpenseId } from "../e2e/client";
+import { ExpenseRecord, createExpense, editExpense, newExpenseId } from "../client";
 import { emitResult, isInner, percentile, runInner, table, writeArtifact } from "../e2e/support/bench";
 import { Fleet, dinner, groupOf } from "../e2e/support/fleet";
 

@@ -6,7 +6,7 @@ import { FieldValue, Timestamp as AdminTimestamp } from "firebase-admin/firestor
 import { getDocFromCache } from "firebase/firestore";
 import { randomUUID } from "node:crypto";
 import { adminDb, clearFirestore, eventually } from "../functions/test/support/emulator";
-import { Device, GroupReplica, SyncClient, createExpense, editExpense, emulatorHostsFromEnv, expenseRef, newExpenseId } from "./client";
+import { Device, GroupReplica, SyncClient, createExpense, editExpense, emulatorHostsFromEnv, expenseRef, newExpenseId } from "../client";
 import { FlakyLink } from "./support/flakyLink";
 import { Fleet, dinner, expensesBy, groupOf, replicaAndServer, serverExpenses } from "./support/fleet";
 

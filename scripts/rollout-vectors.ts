@@ -4,8 +4,8 @@
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROLLOUT_BUCKET_COUNT, ROLLOUT_HASH_PREFIX, rolloutHash32 } from "../functions/src/rollout";
-import { LIMITS } from "../functions/src/schemas";
+import { ROLLOUT_BUCKET_COUNT, ROLLOUT_HASH_PREFIX, rolloutHash32 } from "../core/rollout";
+import { LIMITS } from "../core/schemas";
 
 export const VECTORS_PATH = join(__dirname, "..", "docs", "rollout-buckets.json");
 const GENERATED_UIDS = 1000;

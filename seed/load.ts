@@ -7,7 +7,7 @@ import { deleteApp, initializeApp } from "firebase-admin/app";
 import { Auth, getAuth } from "firebase-admin/auth";
 import { Firestore, Timestamp, getFirestore } from "firebase-admin/firestore";
 import { z } from "zod";
-import { DocumentKind, documentSchemas, expenseMembershipIssues, kindOfPath, uidSchema } from "../functions/src/schemas";
+import { DocumentKind, documentSchemas, expenseMembershipIssues, kindOfPath, uidSchema } from "../core/schemas";
 import { PROJECT_ID } from "../scripts/emulators";
 import { emulatorRequest } from "./emulatorHttp";
 

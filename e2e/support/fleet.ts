@@ -17,7 +17,7 @@ import {
   createGroup,
   newExpenseId,
   newGroupId,
-} from "../client";
+} from "../../client";
 
 export interface User {
   name: string;

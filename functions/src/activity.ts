@@ -2,26 +2,20 @@
 // lowered, and only written when it actually moves (a no-op write would still cost a write on
 // the hottest document in the group and wake every Tier-1 listener).
 import { DocumentReference, DocumentSnapshot, Timestamp, Transaction } from "firebase-admin/firestore";
-import { TriggerOutcome } from "./syncHealth";
-
-/** Orders timestamps to the nanosecond (toMillis() would merge distinct commit times). */
-export function compareTimestamps(a: Timestamp, b: Timestamp): number {
-  return a.seconds - b.seconds || a.nanoseconds - b.nanoseconds;
-}
+import { compareTimestamps, TimestampLike } from "../../core/timestamps";
+import { TriggerOutcome } from "./outcomes";
 
 /** True when `candidate` is later than the group's current lastActivityAt (or it has none yet). */
-export function raisesLastActivity(current: unknown, candidate: Timestamp): boolean {
+export function raisesLastActivity(current: unknown, candidate: TimestampLike): boolean {
   return !(current instanceof Timestamp) || compareTimestamps(candidate, current) > 0;
 }
 
 /** Queues the raise in `tx` when it moves the group forward; says whether it did. */
-export function raiseLastActivity(tx: Transaction, group: DocumentSnapshot, at: Timestamp): boolean {
+export function raiseLastActivity(tx: Transaction, group: DocumentSnapshot, at: TimestampLike): boolean {
   if (!raisesLastActivity(group.get("lastActivityAt"), at)) return false;
   tx.update(group.ref as DocumentReference, { lastActivityAt: at });
   return true;
 }
-
-
 
 /** Names what an invocation did, for logs and metrics; the first that applies wins. */
 export function classifyOutcome(facts: {

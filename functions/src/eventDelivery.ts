@@ -3,7 +3,8 @@
 // triggers run with retry on; the age cut-off keeps a poison event from being retried for days.
 import { Firestore, Timestamp } from "firebase-admin/firestore";
 import * as logger from "firebase-functions/logger";
-import { recordTriggerMetrics, TriggerOutcome } from "./syncHealth";
+import { TriggerOutcome } from "./outcomes";
+import { recordTriggerMetrics } from "./syncHealth";
 
 export interface DeliveredEvent {
   id: string;

@@ -13,9 +13,10 @@ import {
 } from "firebase-admin/firestore";
 import * as logger from "firebase-functions/logger";
 import { z } from "zod";
-import { classifyOutcome, compareTimestamps, raiseLastActivity } from "./activity";
-import { expenseSchema, timestampSchema } from "./schemas";
-import { TriggerOutcome } from "./syncHealth";
+import { expenseSchema } from "../../core/schemas";
+import { compareTimestamps } from "../../core/timestamps";
+import { classifyOutcome, raiseLastActivity } from "./activity";
+import { TriggerOutcome } from "./outcomes";
 
 export interface ExpenseWriteEvent {
   /** The delivery's event id (the same on a redelivery). */
@@ -45,6 +46,8 @@ export interface ExpenseWriteResult {
  * The sync fields the server acts on, read leniently: a document the full schema rejects (an old
  * client, a console edit) must still keep activity and tombstones right.
  */
+// The trigger only ever sees the Admin SDK's Timestamp, and compares them with its isEqual().
+const timestampSchema = z.instanceof(Timestamp);
 const syncFieldsSchema = z.object({
   updatedAt: timestampSchema.optional().catch(undefined),
   updatedBy: z.string().optional().catch(undefined),

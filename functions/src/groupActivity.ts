@@ -4,7 +4,7 @@
 import { DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
 import { isDeepStrictEqual } from "node:util";
 import { classifyOutcome, raiseLastActivity } from "./activity";
-import { TriggerOutcome } from "./syncHealth";
+import { TriggerOutcome } from "./outcomes";
 
 export interface GroupWriteEvent {
   id: string;

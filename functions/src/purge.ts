@@ -10,9 +10,10 @@
 import { randomUUID } from "node:crypto";
 import { DocumentReference, Firestore, QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import * as logger from "firebase-functions/logger";
-import { compareTimestamps } from "./activity";
+import { compareTimestamps } from "../../core/timestamps";
 import { acquirePurgeLease, releasePurgeLease } from "./purgeLease";
-import { DocumentKind, kindOfPath } from "./schemas";
+import { DocumentKind, kindOfPath } from "../../core/schemas";
+import { PURGE_RUNS_COLLECTION, PurgeCounts, PurgedKind, zeroPurgeCounts } from "./purgeRuns";
 
 const DAY_MS = 86_400_000;
 /** Writes one commit may carry (Firestore's historical cap; staying under it is always safe). */
@@ -24,7 +25,6 @@ export const LEASE_MARGIN_MS = 120_000;
 /** The scheduled function's timeout; its time budget is held below this (see scheduledTimeBudgetMs). */
 export const SCHEDULED_PURGE_TIMEOUT_SECONDS = 540;
 const SCHEDULED_HEADROOM_SECONDS = 60;
-export const PURGE_RUNS_COLLECTION = "ops/purge/runs";
 
 export interface RetentionDays {
   /** Soft-deleted expenses, by deletedAt. */
@@ -41,8 +41,6 @@ export interface PurgeCutoffs {
   notifications: Timestamp;
 }
 
-export type PurgedKind = "expenses" | "tombstones" | "conflicts" | "notifications";
-export type PurgeCounts = Record<PurgedKind, number>;
 export type GroupCounts = Pick<PurgeCounts, "expenses" | "tombstones" | "conflicts">;
 
 export interface KindSpec {
@@ -225,10 +223,8 @@ export async function purgeCommit(db: Firestore, spec: KindSpec, commit: Candida
   });
 }
 
-const zeroCounts = (): PurgeCounts => ({ expenses: 0, tombstones: 0, conflicts: 0, notifications: 0 });
-
 class Tally {
-  readonly deleted = zeroCounts();
+  readonly deleted = zeroPurgeCounts();
   readonly byGroup = new Map<string, GroupCounts>();
   readonly byUser = new Map<string, number>();
   pages = 0;

@@ -4,24 +4,8 @@
 // tombstones and purged documents into one summary document per UTC day.
 import { FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
 import * as logger from "firebase-functions/logger";
-import { PURGE_KINDS, PURGE_RUNS_COLLECTION, PurgeCounts } from "./purge";
-
-export type TriggerOutcome =
-  | "activity-raised"
-  | "conflict-recorded"
-  | "duplicate-skipped"
-  | "stale-skipped"
-  | "purge-skipped"
-  | "invalid-document";
-
-export const TRIGGER_OUTCOMES: readonly TriggerOutcome[] = [
-  "activity-raised",
-  "conflict-recorded",
-  "duplicate-skipped",
-  "stale-skipped",
-  "purge-skipped",
-  "invalid-document",
-];
+import { TRIGGER_OUTCOMES, TriggerOutcome } from "./outcomes";
+import { PURGE_RUNS_COLLECTION, PURGED_KINDS, PurgeCounts, zeroPurgeCounts } from "./purgeRuns";
 
 /**
  * Outcomes whose lag is what a client waits for (the change was applied). A skipped redelivery's
@@ -126,8 +110,6 @@ export function lagPercentileMs(histogram: Readonly<Record<string, number>>, qua
   return null;
 }
 
-const PURGED_KINDS = PURGE_KINDS.map((spec) => spec.kind);
-
 /** `ops/syncHealth/days/{yyyy-mm-dd}`: the day's summary, rewritten whole by every rollup run. */
 export interface SyncHealthDay {
   day: string;
@@ -189,7 +171,7 @@ async function sumShards(db: Firestore, day: string): Promise<Pick<SyncHealthDay
 
 async function sumPurgeRuns(db: Firestore, day: string, start: Date, end: Date): Promise<Pick<SyncHealthDay, "purged" | "purgeRuns">> {
   const runs = await db.collection(PURGE_RUNS_COLLECTION).where("finishedAt", ">=", start).where("finishedAt", "<", end).get();
-  const purged = { expenses: 0, tombstones: 0, conflicts: 0, notifications: 0, total: 0 };
+  const purged = { ...zeroPurgeCounts(), total: 0 };
   const purgeRuns = { finished: runs.size, complete: 0, incomplete: 0, dryRun: 0, unreadable: 0 };
   for (const run of runs.docs) {
     const deleted = run.get("deleted");

@@ -4,7 +4,7 @@
 // The limits are read from the schema itself, so a change to LIMITS changes the mutations too.
 import type { DocumentData } from "firebase/firestore";
 import type { z } from "zod";
-import { timestampSchema } from "../../functions/src/schemas";
+import { timestampSchema } from "../../core/schemas";
 
 export interface Mutation {
   name: string;

@@ -6,7 +6,8 @@
 import { expect } from "chai";
 import { CollectionReference, DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
 import { handleExpenseWrite } from "../../src/expenseActivity";
-import { Candidate, computeCutoffs, PURGE_KINDS, PURGE_RUNS_COLLECTION, purgeCommit, purgeExpired, PurgeOptions, PurgeReport, watermarkFor } from "../../src/purge";
+import { PURGE_RUNS_COLLECTION } from "../../src/purgeRuns";
+import { Candidate, computeCutoffs, PURGE_KINDS, purgeCommit, purgeExpired, PurgeOptions, PurgeReport, watermarkFor } from "../../src/purge";
 import { PURGE_LEASE_PATH } from "../../src/purgeLease";
 import { adminDb, clearFirestore, eventually, setTriggersEnabled } from "../support/emulator";
 import { expenseFixture, groupFixture } from "../support/fixtures";

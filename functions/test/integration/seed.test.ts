@@ -13,7 +13,7 @@ import { buildSeedFiles } from "../../../seed/generate";
 import { DEFAULT_SEED_DIR, Seed, SeedDocument, SeedValidationError, loadSeed, readSeed } from "../../../seed/load";
 import { PROJECT_ID } from "../../../scripts/emulators";
 import { clearFirestore } from "../support/emulator";
-import { DocumentKind, Expense, Group, SyncConfig, documentSchemas, expenseMembershipIssues, kindOfPath } from "../../src/schemas";
+import { DocumentKind, Expense, Group, SyncConfig, documentSchemas, expenseMembershipIssues, kindOfPath } from "../../../core/schemas";
 
 function emulatorHost(name: "FIRESTORE_EMULATOR_HOST" | "FIREBASE_AUTH_EMULATOR_HOST"): string {
   const host = process.env[name];
@@ -101,8 +101,8 @@ function maxTimestamp(timestamps: Timestamp[]): Timestamp {
 
 describe("seed data (files)", () => {
   let seed: Seed;
-  let groups: Array<SeedDocument & { data: Group }>;
-  let expenses: Array<SeedDocument & { data: Expense }>;
+  let groups: Array<SeedDocument & { data: Group<Timestamp> }>;
+  let expenses: Array<SeedDocument & { data: Expense<Timestamp> }>;
   let tombstones: Array<SeedDocument & { data: DocumentData }>;
   let conflicts: Array<SeedDocument & { data: DocumentData }>;
   let notifications: Array<SeedDocument & { data: DocumentData }>;
@@ -111,8 +111,8 @@ describe("seed data (files)", () => {
   before(() => {
     // Throws, listing every problem, if any committed document breaks its schema.
     seed = readSeed();
-    groups = ofKind<Group>(seed, "groups/{groupId}");
-    expenses = ofKind<Expense>(seed, "groups/{groupId}/expenses/{expenseId}");
+    groups = ofKind<Group<Timestamp>>(seed, "groups/{groupId}");
+    expenses = ofKind<Expense<Timestamp>>(seed, "groups/{groupId}/expenses/{expenseId}");
     tombstones = ofKind<DocumentData>(seed, "groups/{groupId}/tombstones/{expenseId}");
     conflicts = ofKind<DocumentData>(seed, "groups/{groupId}/conflicts/{conflictId}");
     notifications = ofKind<DocumentData>(seed, "users/{uid}/notifications/{notificationId}");
@@ -149,7 +149,7 @@ describe("seed data (files)", () => {
     const deleted = expenses.filter((e) => e.data.deletedAt !== null);
     expect(tombstones.map((t) => t.path).sort()).to.deep.equal(deleted.map((e) => e.path.replace("/expenses/", "/tombstones/")).sort());
     for (const tombstone of tombstones) {
-      const expense = expenseByPath.get(tombstone.path.replace("/tombstones/", "/expenses/")) as Expense;
+      const expense = expenseByPath.get(tombstone.path.replace("/tombstones/", "/expenses/")) as Expense<Timestamp>;
       expect(tombstone.data.docId).to.equal(idOf(tombstone.path));
       expect(comparable(tombstone.data.deletedAt)).to.equal(comparable(expense.deletedAt));
       expect(tombstone.data.deletedBy).to.equal(expense.deletedBy);

@@ -4,7 +4,8 @@
 import { expect } from "chai";
 import { DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
 import { performance } from "node:perf_hooks";
-import { COUNTER_SHARDS, recordTriggerMetrics, rollupSyncHealth, SYNC_HEALTH_DAYS_PATH, TriggerOutcome, utcDay } from "../../src/syncHealth";
+import { TriggerOutcome } from "../../src/outcomes";
+import { COUNTER_SHARDS, recordTriggerMetrics, rollupSyncHealth, SYNC_HEALTH_DAYS_PATH, utcDay } from "../../src/syncHealth";
 import { adminDb, clearFirestore, drainTriggers, eventually, withoutTriggers } from "../support/emulator";
 import { groupFixture } from "../support/fixtures";
 

@@ -1,7 +1,8 @@
 // The decisions the triggers make, as plain functions: fast, no emulator needed.
 import { expect } from "chai";
 import { Timestamp } from "firebase-admin/firestore";
-import { classifyOutcome, compareTimestamps, raisesLastActivity } from "../../src/activity";
+import { compareTimestamps } from "../../../core/timestamps";
+import { classifyOutcome, raisesLastActivity } from "../../src/activity";
 import { eventAgeSeconds } from "../../src/eventDelivery";
 import {
   activityTime,

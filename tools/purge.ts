@@ -10,7 +10,7 @@ import {
   recordRetentionDays,
 } from "../functions/src/config";
 import { MAX_BATCH_SIZE, PurgeOptions, PurgeProgress, PurgeReport, RetentionDays, purgeExpired } from "../functions/src/purge";
-import { PROJECT_ID } from "./emulators";
+import { PROJECT_ID } from "../scripts/emulators";
 
 export const USAGE = `Usage: npm run purge -- [flags]
 

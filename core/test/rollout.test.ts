@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { buildRolloutVectors, formatVectorFile, RolloutVectorFile, VECTORS_PATH } from "../../../scripts/rollout-vectors";
-import { defaultSyncConfig, isInRollout, ROLLOUT_BUCKET_COUNT, rolloutBucket, rolloutHash32 } from "../../src/rollout";
-import { LIMITS, SyncConfig, uidSchema } from "../../src/schemas";
+import { buildRolloutVectors, formatVectorFile, RolloutVectorFile, VECTORS_PATH } from "../../scripts/rollout-vectors";
+import { defaultSyncConfig, isInRollout, ROLLOUT_BUCKET_COUNT, rolloutBucket, rolloutHash32 } from "../rollout";
+import { LIMITS, SyncConfig, uidSchema } from "../schemas";
 
 const committed = JSON.parse(readFileSync(VECTORS_PATH, "utf8")) as RolloutVectorFile;
 

@@ -6,7 +6,7 @@ import { deleteApp, initializeApp } from "firebase-admin/app";
 import { getFirestore } from "firebase-admin/firestore";
 import { readFileSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
-import { defaultSyncConfig } from "../functions/src/rollout";
+import { defaultSyncConfig } from "../core/rollout";
 import {
   parseRolloutArgs,
   resolveRolloutActor,
@@ -14,10 +14,10 @@ import {
   ROLLOUT_USAGE,
   RolloutInputError,
   RolloutTarget,
-} from "../functions/src/rolloutCommand";
-import { changeSyncConfig, readSyncConfigStatus, StoredSyncConfigError, SYNC_CONFIG_PATH } from "../functions/src/rolloutStore";
-import { SyncConfig } from "../functions/src/schemas";
-import { PROJECT_ID as EMULATOR_PROJECT_ID } from "./emulators";
+} from "./rolloutCommand";
+import { changeSyncConfig, readSyncConfigStatus, StoredSyncConfigError, SYNC_CONFIG_PATH } from "./rolloutStore";
+import { SyncConfig } from "../core/schemas";
+import { PROJECT_ID as EMULATOR_PROJECT_ID } from "../scripts/emulators";
 
 const EXIT_BAD_INPUT = 2;
 

@@ -17,7 +17,7 @@ import {
   tombstoneSchema,
   uidSchema,
   userSchema,
-} from "../../src/schemas";
+} from "../schemas";
 
 type Doc = Record<string, unknown>;
 

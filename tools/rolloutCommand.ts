@@ -1,7 +1,7 @@
 // The admin rollout command as pure functions: read the command line, decide which project and
 // actor it means, and apply a command to a config. scripts/rollout.ts only does the I/O, and
 // rolloutStore.ts the transaction, so every rule here is unit-testable without Firestore.
-import { LIMITS, SyncConfig, uidSchema } from "./schemas";
+import { LIMITS, SyncConfig, uidSchema } from "../core/schemas";
 
 export type RolloutChangeCommand =
   | { kind: "set-percent"; percent: number }

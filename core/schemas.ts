@@ -1,7 +1,8 @@
-// The one source of truth for document shapes (see docs/data-model.md). firestore.rules mirrors
-// these limits; rules-tests/schema-agreement.test.ts proves the two agree.
-import { Timestamp } from "firebase-admin/firestore";
+// The one source of truth for document shapes (see docs/data-model.md), shared by the functions,
+// the tools and the reference client. firestore.rules mirrors these limits;
+// rules-tests/schema-agreement.test.ts proves the two agree.
 import { z } from "zod";
+import { isTimestamp, TimestampLike, WithTimestamps } from "./timestamps";
 
 export const LIMITS = {
   uidMax: 128,
@@ -24,8 +25,8 @@ export const uidSchema = z
 /** An ISO 4217 currency code. */
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, "must be three upper-case letters (ISO 4217)");
 
-/** Firestore timestamps as the Admin SDK reads them. */
-export const timestampSchema = z.instanceof(Timestamp, { message: "must be a Firestore Timestamp" });
+/** A Firestore timestamp, as either SDK reads it. */
+export const timestampSchema = z.custom<TimestampLike>(isTimestamp, { message: "must be a Firestore Timestamp" });
 
 const minorUnits = z.number().int("money is integer minor units, never a float");
 
@@ -130,13 +131,16 @@ export const userSchema = z.strictObject({
   updatedAt: timestampSchema,
 });
 
-export type Group = z.infer<typeof groupSchema>;
-export type Expense = z.infer<typeof expenseSchema>;
-export type Tombstone = z.infer<typeof tombstoneSchema>;
-export type Conflict = z.infer<typeof conflictSchema>;
-export type Notification = z.infer<typeof notificationSchema>;
+// Each document type takes the SDK's Timestamp class: `Expense<Timestamp>` with the web SDK's is
+// what a client reads; the default is what both SDKs have in common.
+export type Group<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof groupSchema>, T>;
+export type GroupSettings = z.infer<typeof groupSettingsSchema>;
+export type Expense<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof expenseSchema>, T>;
+export type Tombstone<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof tombstoneSchema>, T>;
+export type Conflict<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof conflictSchema>, T>;
+export type Notification<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof notificationSchema>, T>;
 export type SyncConfig = z.infer<typeof syncConfigSchema>;
-export type UserProfile = z.infer<typeof userSchema>;
+export type UserProfile<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof userSchema>, T>;
 
 /** Every document kind, keyed by a collection pattern, for loaders and validators. */
 export const documentSchemas = {

@@ -1,9 +1,9 @@
 // config/sync through the Admin SDK: every change is one transaction that writes the new config
 // and its audit entry together, so the history can never miss a change or record one that failed.
 import { FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
-import { defaultSyncConfig } from "./rollout";
+import { defaultSyncConfig } from "../core/rollout";
 import { applyRolloutCommand, formatRolloutCommand, RolloutActor, RolloutChangeCommand } from "./rolloutCommand";
-import { SyncConfig, syncConfigSchema } from "./schemas";
+import { SyncConfig, syncConfigSchema } from "../core/schemas";
 
 export const SYNC_CONFIG_PATH = "config/sync";
 export const SYNC_CONFIG_HISTORY_PATH = `${SYNC_CONFIG_PATH}/history`;
