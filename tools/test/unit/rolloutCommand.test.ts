@@ -7,8 +7,8 @@ import {
   resolveRolloutTarget,
   RolloutInputError,
   RolloutInputErrorCode,
-} from "../rolloutCommand";
-import { LIMITS, SyncConfig } from "../../core/schemas";
+} from "../../rolloutCommand";
+import { LIMITS, SyncConfig } from "../../../core/schemas";
 
 function inputErrorOf(run: () => unknown): RolloutInputError {
   try {

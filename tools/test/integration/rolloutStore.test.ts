@@ -4,9 +4,9 @@ import { expect } from "chai";
 import { Firestore, Timestamp } from "firebase-admin/firestore";
 import { execFile } from "node:child_process";
 import { resolve } from "node:path";
-import { RolloutActor } from "../rolloutCommand";
-import { changeSyncConfig, readSyncConfigStatus, StoredSyncConfigError, SYNC_CONFIG_HISTORY_PATH, SYNC_CONFIG_PATH } from "../rolloutStore";
-import { adminDb, clearFirestore } from "../../functions/test/support/emulator";
+import { RolloutActor } from "../../rolloutCommand";
+import { changeSyncConfig, readSyncConfigStatus, StoredSyncConfigError, SYNC_CONFIG_HISTORY_PATH, SYNC_CONFIG_PATH } from "../../rolloutStore";
+import { adminDb, clearFirestore } from "../../../functions/test/support/emulator";
 
 const ROOT = resolve(__dirname, "../../..");
 const OPERATOR: RolloutActor = { actor: "ops@example.com", source: "flag" };

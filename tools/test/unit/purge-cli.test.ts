@@ -1,7 +1,7 @@
 // `npm run purge`'s flag parsing, target choice, option defaults and summary.
 import { expect } from "chai";
-import { formatReport, parsePurgeArgs, purgeOptionsFor, resolveTarget, UsageError } from "../purge";
-import { computeCutoffs, PurgeReport } from "../../functions/src/purge";
+import { formatReport, parsePurgeArgs, purgeOptionsFor, resolveTarget, UsageError } from "../../purge";
+import { computeCutoffs, PurgeReport } from "../../../functions/src/purge";
 
 describe("purge CLI: flags", () => {
   it("takes no flags as a real run with every default", () => {
