@@ -1,6 +1,11 @@
 // Which spec files make up the test run. Unit suites need no emulator (`npm run test:unit`); the
 // rest run inside the emulator suite (`npm test` runs both).
-export const UNIT_SPECS = ["core/test/**/*.test.ts", "tools/test/unit/**/*.test.ts", "functions/test/unit/**/*.test.ts"];
+export const UNIT_SPECS = [
+  "scripts/test/**/*.test.ts",
+  "core/test/**/*.test.ts",
+  "tools/test/unit/**/*.test.ts",
+  "functions/test/unit/**/*.test.ts",
+];
 
 export const EMULATOR_SPECS = [
   "tools/test/integration/**/*.test.ts",
