@@ -1,7 +1,7 @@
 // Import cycles among the repository's TypeScript files, type-only imports included: dependencies
 // must point one way (wiring → domain modules → shared core). `npm run lint` runs it; exit 1 on a cycle.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import ts from "typescript";
 
@@ -61,10 +61,15 @@ export function importCycles(graph: ImportGraph): string[][] {
   return cycles;
 }
 
-/** The TypeScript files git knows of (tracked, or new and not ignored), declarations excluded. */
+/**
+ * The TypeScript files of the working tree that git knows of (tracked, or new and not ignored),
+ * declarations excluded; a tracked file deleted in the working tree is gone.
+ */
 export function repositoryTypeScript(root: string): string[] {
   const listed = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.ts", "*.mts", "*.cts"], { cwd: root, encoding: "utf8" });
-  return listed.split("\n").filter((file) => file !== "" && !file.endsWith(".d.ts") && !file.includes("node_modules/"));
+  return [...new Set(listed.split("\n"))].filter(
+    (file) => file !== "" && !file.endsWith(".d.ts") && !file.includes("node_modules/") && existsSync(join(root, file)),
+  );
 }
 
 if (require.main === module) {

@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROLLOUT_BUCKET_COUNT, ROLLOUT_HASH_PREFIX, rolloutHash32 } from "../core/rollout";
 import { LIMITS } from "../core/schemas";
+import { parseCommandLine, runCommand } from "../tools/cli";
 
 export const VECTORS_PATH = join(__dirname, "..", "docs", "rollout-buckets.json");
 const GENERATED_UIDS = 1000;
@@ -73,8 +74,21 @@ export function formatVectorFile(file: RolloutVectorFile): string {
   return `${head},\n  "vectors": [\n${vectors.map((vector) => `    ${JSON.stringify(vector)}`).join(",\n")}\n  ]\n}\n`;
 }
 
-if (require.main === module) {
+const USAGE = `Usage: npm run rollout:vectors
+
+Rewrites docs/rollout-buckets.json, the rollout bucket test vectors (docs/rollout.md).
+Takes no arguments.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  if (parseCommandLine(argv, {}).help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const file = buildRolloutVectors();
   writeFileSync(VECTORS_PATH, formatVectorFile(file));
   process.stdout.write(`Wrote ${file.vectors.length} vectors to ${VECTORS_PATH}\n`);
+  return 0;
 }
+
+if (require.main === module) runCommand(() => main(process.argv.slice(2)));

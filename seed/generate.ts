@@ -3,6 +3,7 @@
 // of seed/data only ever shows a deliberate change to this script.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { parseCommandLine, runCommand } from "../tools/cli";
 import { DEFAULT_SEED_DIR } from "./load";
 
 const PRNG_SEED = 20251120;
@@ -690,7 +691,17 @@ export function buildSeedFiles(): Record<string, unknown> {
   return JSON.parse(JSON.stringify(files)) as Record<string, unknown>;
 }
 
-function main(): void {
+const USAGE = `Usage: npm run seed:generate
+
+Rewrites seed/data from this generator (deterministic: the same code writes the same files).
+Takes no arguments.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  if (parseCommandLine(argv, {}).help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const files = buildSeedFiles();
   rmSync(DEFAULT_SEED_DIR, { recursive: true, force: true });
   for (const [relativePath, content] of Object.entries(files)) {
@@ -699,6 +710,7 @@ function main(): void {
     writeFileSync(path, JSON.stringify(content, null, 2) + "\n");
   }
   process.stdout.write(`Wrote ${Object.keys(files).length} files to ${DEFAULT_SEED_DIR}\n`);
+  return 0;
 }
 
-if (require.main === module) main();
+if (require.main === module) runCommand(() => main(process.argv.slice(2)));

@@ -24,8 +24,8 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 type Values<O extends Options> = ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>["values"];
 
 /**
- * Parses `argv` with parseArgs (strict: unknown flags, missing values are usage errors), adding
- * `-h`/`--help`. parseArgs' own errors are turned into one-sentence UsageErrors.
+ * Parses `argv` with parseArgs (strict: unknown flags, missing values and repeated flags are usage
+ * errors), adding `-h`/`--help`. parseArgs' own errors are turned into one-sentence UsageErrors.
  */
 export function parseCommandLine<O extends Options>(
   argv: readonly string[],
@@ -39,9 +39,18 @@ export function parseCommandLine<O extends Options>(
       options: { ...options, help: { type: "boolean", short: "h" } },
       allowPositionals: true,
       strict: true,
+      tokens: true,
     });
   } catch (error) {
     throw new UsageError(parseArgsMessage(error));
+  }
+  // parseArgs lets the last of a repeated option win; `--percent 5 --percent 6` is more likely a
+  // slip than a choice, so it is refused rather than one of the values silently dropped.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== "option" || token.name === "help" || options[token.name]?.multiple) continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once`);
+    seen.add(token.name);
   }
   const { help, ...values } = parsed.values as Record<string, unknown>;
   if (!allowPositionals && parsed.positionals.length > 0 && help !== true) {

@@ -1,6 +1,6 @@
 // `npm run purge -- [flags]`: the scheduled purge's core, run by hand against the emulator or a
 // real project, printing what it deleted (or, with --dry-run, would delete) per group.
-import { initializeApp } from "firebase-admin/app";
+import { deleteApp, initializeApp } from "firebase-admin/app";
 import { getFirestore } from "firebase-admin/firestore";
 import {
   expenseRetentionDays,
@@ -9,14 +9,16 @@ import {
   readNotificationRetentionDays,
   recordRetentionDays,
 } from "../functions/src/config";
-import { MAX_BATCH_SIZE, PurgeOptions, PurgeProgress, PurgeReport, RetentionDays, purgeExpired } from "../functions/src/purge";
-import { PROJECT_ID } from "../scripts/emulators";
+import { MAX_BATCH_SIZE, PurgeOptions, PurgeProgress, PurgeReport, purgeExpired } from "../functions/src/purge";
+import { PROJECT_ID as EMULATOR_PROJECT_ID } from "../scripts/emulators";
+import { parseCommandLine, resolveProjectTarget, runCommand, UsageError, wholeNumber } from "./cli";
 
 export const USAGE = `Usage: npm run purge -- [flags]
 
 Hard-deletes expired data exactly as the scheduled purge does (see docs/purge.md).
-On the emulator (FIRESTORE_EMULATOR_HOST set) the project defaults to ${PROJECT_ID}; anywhere
-else --project is required and credentials come from GOOGLE_APPLICATION_CREDENTIALS or gcloud ADC.
+On the emulator (FIRESTORE_EMULATOR_HOST set) the project defaults to ${EMULATOR_PROJECT_ID} and
+must be a demo- one; anywhere else --project is required, must not be a demo- one, and
+credentials come from GOOGLE_APPLICATION_CREDENTIALS or gcloud ADC.
 
 Flags:
   --dry-run                          count and list what would be deleted; write nothing
@@ -29,139 +31,84 @@ Flags:
   --time-budget-seconds N            stop starting pages after N seconds (PURGE_TIME_BUDGET_SECONDS)
   -h, --help                         this text
 Defaults come from the environment variable named in brackets, else the param's default.
+
+Exit codes: 0 done (also when stopped at the time budget), 1 failed or lease held, 2 bad input.
 `;
 
-export class UsageError extends Error {}
+/**
+ * The purge's numeric settings: each is a flag over its deploy param (read from the environment as
+ * the deployed function would), within the range the core accepts: at least 1, and at most `max`
+ * where there is one.
+ */
+const SETTINGS = {
+  expenseRetentionDays: { flag: "retention-days", param: expenseRetentionDays, max: undefined },
+  recordRetentionDays: { flag: "record-retention-days", param: recordRetentionDays, max: undefined },
+  readNotificationRetentionDays: { flag: "notification-retention-days", param: readNotificationRetentionDays, max: undefined },
+  batchSize: { flag: "batch-size", param: purgeBatchSize, max: MAX_BATCH_SIZE },
+  timeBudgetSeconds: { flag: "time-budget-seconds", param: purgeTimeBudgetSeconds, max: undefined },
+} as const;
+type SettingName = keyof typeof SETTINGS;
+const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
+
+const PURGE_OPTIONS = {
+  "dry-run": { type: "boolean" },
+  project: { type: "string" },
+  now: { type: "string" },
+  "retention-days": { type: "string" },
+  "record-retention-days": { type: "string" },
+  "notification-retention-days": { type: "string" },
+  "batch-size": { type: "string" },
+  "time-budget-seconds": { type: "string" },
+} as const;
 
 export interface PurgeCommand {
   help: boolean;
   dryRun: boolean;
+  /** Checked with the emulator setting, by resolveProjectTarget. */
   project?: string;
   now?: Date;
-  retentionDays: Partial<RetentionDays>;
-  batchSize?: number;
-  timeBudgetSeconds?: number;
-}
-
-const VALUE_FLAGS = [
-  "--project",
-  "--now",
-  "--retention-days",
-  "--record-retention-days",
-  "--notification-retention-days",
-  "--batch-size",
-  "--time-budget-seconds",
-] as const;
-type ValueFlag = (typeof VALUE_FLAGS)[number];
-const SWITCHES = ["--dry-run", "--help", "-h"] as const;
-
-function wholeNumber(flag: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
-    throw new UsageError(`${flag} takes a whole number ${range}, got "${raw}"`);
-  }
-  return Number(raw);
+  /** The settings given as flags; the others come from the environment (purgeOptionsFor). */
+  settings: Partial<Record<SettingName, number>>;
 }
 
 function isoInstant(flag: string, raw: string): Date {
   const parsed = new Date(raw);
   if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(parsed.getTime())) {
-    throw new UsageError(`${flag} takes an ISO-8601 date or date-time (e.g. 2025-03-01T00:00:00Z), got "${raw}"`);
+    throw new UsageError(`${flag} must be an ISO-8601 date or date-time such as 2026-03-01T00:00:00Z (got ${JSON.stringify(raw)})`);
   }
   return parsed;
 }
 
-function applyValue(command: PurgeCommand, flag: ValueFlag, raw: string): void {
-  switch (flag) {
-    case "--project":
-      if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(raw)) {
-        throw new UsageError(`--project takes a project ID (6 to 30 lower-case letters, digits and hyphens), got "${raw}"`);
-      }
-      command.project = raw;
-      return;
-    case "--now":
-      command.now = isoInstant(flag, raw);
-      return;
-    case "--retention-days":
-      command.retentionDays.expenses = wholeNumber(flag, raw, 1);
-      return;
-    case "--record-retention-days":
-      command.retentionDays.records = wholeNumber(flag, raw, 1);
-      return;
-    case "--notification-retention-days":
-      command.retentionDays.readNotifications = wholeNumber(flag, raw, 1);
-      return;
-    case "--batch-size":
-      command.batchSize = wholeNumber(flag, raw, 1, MAX_BATCH_SIZE);
-      return;
-    case "--time-budget-seconds":
-      command.timeBudgetSeconds = wholeNumber(flag, raw, 1);
-      return;
-  }
-}
-
-/** Parses the CLI's arguments; throws UsageError with a specific message on anything it does not take. */
+/** Parses the CLI's arguments; throws a UsageError with a specific message on anything it does not take. */
 export function parsePurgeArgs(argv: readonly string[]): PurgeCommand {
-  const command: PurgeCommand = { help: false, dryRun: false, retentionDays: {} };
-  const seen = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    if (seen.has(flag)) throw new UsageError(`${flag} is given more than once`);
-    seen.add(flag);
-    if ((SWITCHES as readonly string[]).includes(flag)) {
-      if (eq > 0) throw new UsageError(`${flag} takes no value`);
-      if (flag === "--dry-run") command.dryRun = true;
-      else command.help = true;
-      continue;
-    }
-    if ((VALUE_FLAGS as readonly string[]).includes(flag)) {
-      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined || value === "" || (eq < 0 && value.startsWith("--"))) throw new UsageError(`${flag} needs a value`);
-      applyValue(command, flag as ValueFlag, value);
-      continue;
-    }
-    throw new UsageError(arg.startsWith("-") ? `unknown flag ${flag}` : `unexpected argument "${arg}" (this command takes flags only)`);
+  const { values, help } = parseCommandLine(argv, PURGE_OPTIONS);
+  const command: PurgeCommand = { help, dryRun: values["dry-run"] === true, settings: {} };
+  if (help) return command;
+  if (values.project !== undefined) command.project = values.project;
+  if (values.now !== undefined) command.now = isoInstant("--now", values.now);
+  for (const name of SETTING_NAMES) {
+    const { flag, max } = SETTINGS[name];
+    const raw = values[flag];
+    if (raw !== undefined) command.settings[name] = wholeNumber(`--${flag}`, raw, 1, max);
   }
   return command;
 }
 
-export interface PurgeTarget {
-  project: string;
-  /** Set when the emulator is the target. */
-  emulatorHost?: string;
-}
-
-/** Which Firestore the command touches: the emulator when its host is set, else only an explicit project. */
-export function resolveTarget(command: Pick<PurgeCommand, "project">, env: NodeJS.ProcessEnv): PurgeTarget {
-  const emulatorHost = env.FIRESTORE_EMULATOR_HOST;
-  if (emulatorHost) return { project: command.project ?? PROJECT_ID, emulatorHost };
-  if (!command.project) {
-    throw new UsageError("FIRESTORE_EMULATOR_HOST is not set, so this would touch a real project: name it with --project ID");
-  }
-  return { project: command.project };
-}
-
-/** A param's value as the deployed function would see it: the environment, else its default. */
-function paramValue(param: { name: string; options: { default?: unknown } }, env: NodeJS.ProcessEnv): number {
-  const raw = env[param.name] ?? String(param.options.default);
-  const value = Number(raw);
-  if (!Number.isInteger(value)) throw new UsageError(`${param.name}=${raw} in the environment is not a whole number`);
-  return value;
-}
-
 /** The core's options: flags over the environment over the params' defaults. */
 export function purgeOptionsFor(command: PurgeCommand, env: NodeJS.ProcessEnv): Omit<PurgeOptions, "onPage"> {
+  const setting = (name: SettingName): number => {
+    const { param, max } = SETTINGS[name];
+    return command.settings[name] ?? wholeNumber(param.name, env[param.name] ?? String(param.options.default), 1, max);
+  };
   return {
     now: command.now ?? new Date(),
     retentionDays: {
-      expenses: command.retentionDays.expenses ?? paramValue(expenseRetentionDays, env),
-      records: command.retentionDays.records ?? paramValue(recordRetentionDays, env),
-      readNotifications: command.retentionDays.readNotifications ?? paramValue(readNotificationRetentionDays, env),
+      expenses: setting("expenseRetentionDays"),
+      records: setting("recordRetentionDays"),
+      readNotifications: setting("readNotificationRetentionDays"),
     },
-    batchSize: command.batchSize ?? paramValue(purgeBatchSize, env),
-    timeBudgetMs: (command.timeBudgetSeconds ?? paramValue(purgeTimeBudgetSeconds, env)) * 1000,
+    batchSize: setting("batchSize"),
+    timeBudgetMs: setting("timeBudgetSeconds") * 1000,
     dryRun: command.dryRun,
   };
 }
@@ -213,43 +160,31 @@ export function formatReport(report: PurgeReport): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let command: PurgeCommand;
-  let target: PurgeTarget;
-  let options: Omit<PurgeOptions, "onPage">;
-  try {
-    command = parsePurgeArgs(argv);
-    if (command.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    target = resolveTarget(command, process.env);
-    options = purgeOptionsFor(command, process.env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`error: ${error.message}\n\n${USAGE}`);
-    return 2;
+  const command = parsePurgeArgs(argv);
+  if (command.help) {
+    process.stdout.write(USAGE);
+    return 0;
   }
+  const target = resolveProjectTarget(command.project, process.env.FIRESTORE_EMULATOR_HOST, EMULATOR_PROJECT_ID);
+  const options = purgeOptionsFor(command, process.env);
   const where = target.emulatorHost ? `the Firestore emulator at ${target.emulatorHost}` : "REAL Firestore (Application Default Credentials)";
-  process.stdout.write(`Project ${target.project} on ${where}${options.dryRun ? ": dry run, nothing will be written" : ""}.\n`);
+  process.stdout.write(`Project ${target.projectId} on ${where}${options.dryRun ? ": dry run, nothing will be written" : ""}.\n`);
   const { expenses, records, readNotifications } = options.retentionDays;
   process.stdout.write(
     `Now ${options.now.toISOString()}: expenses soft-deleted more than ${expenses} days ago, tombstones and conflicts older than ${records} days, ` +
       `notifications read more than ${readNotifications} days ago.\n`,
   );
-  const db = getFirestore(initializeApp({ projectId: target.project }, "purge-cli"));
-  const report = await purgeExpired(db, { ...options, onPage: progressPrinter(process.stderr) });
-  process.stdout.write(formatReport(report));
-  return report.skipped ? 1 : 0;
+  const app = initializeApp({ projectId: target.projectId }, "purge-cli");
+  try {
+    const report = await purgeExpired(getFirestore(app), { ...options, onPage: progressPrinter(process.stderr) }).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`purge failed: ${reason}. A purge that stops part-way loses nothing: run it again to continue`, { cause: error });
+    });
+    process.stdout.write(formatReport(report));
+    return report.skipped ? 1 : 0;
+  } finally {
+    await deleteApp(app);
+  }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`Purge failed: ${error instanceof Error ? error.message : String(error)}\nA purge that stops part-way loses nothing: run it again to continue.\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCommand(() => main(process.argv.slice(2)));

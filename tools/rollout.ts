@@ -1,25 +1,17 @@
 // `npm run rollout -- status | set --percent N | allow UID | disallow UID | enable | disable`
 // The admin command for config/sync (docs/rollout.md). Parsing and the rules live in
-// functions/src/rolloutCommand.ts, the transaction in functions/src/rolloutStore.ts; this file
-// only picks the project and the actor and prints.
+// rolloutCommand.ts, the transaction in rolloutStore.ts; this file only picks the project and
+// the actor and prints.
 import { deleteApp, initializeApp } from "firebase-admin/app";
 import { getFirestore } from "firebase-admin/firestore";
 import { readFileSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { defaultSyncConfig } from "../core/rollout";
-import {
-  parseRolloutArgs,
-  resolveRolloutActor,
-  resolveRolloutTarget,
-  ROLLOUT_USAGE,
-  RolloutInputError,
-  RolloutTarget,
-} from "./rolloutCommand";
-import { changeSyncConfig, readSyncConfigStatus, StoredSyncConfigError, SYNC_CONFIG_PATH } from "./rolloutStore";
 import { SyncConfig } from "../core/schemas";
 import { PROJECT_ID as EMULATOR_PROJECT_ID } from "../scripts/emulators";
-
-const EXIT_BAD_INPUT = 2;
+import { ProjectTarget, resolveProjectTarget, runCommand } from "./cli";
+import { parseRolloutArgs, resolveRolloutActor, ROLLOUT_USAGE } from "./rolloutCommand";
+import { changeSyncConfig, readSyncConfigStatus, SYNC_CONFIG_PATH } from "./rolloutStore";
 
 function print(text: string): void {
   process.stdout.write(`${text}\n`);
@@ -37,7 +29,7 @@ function serviceAccountEmail(): string | undefined {
   }
 }
 
-function describeTarget(target: RolloutTarget): string {
+function describeTarget(target: ProjectTarget): string {
   return target.emulatorHost
     ? `Project ${target.projectId} on the Firestore emulator at ${target.emulatorHost}`
     : `Project ${target.projectId} (real Firestore, Application Default Credentials)`;
@@ -55,21 +47,13 @@ function formatConfig(config: SyncConfig): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let invocation;
-  let target: RolloutTarget;
-  try {
-    invocation = parseRolloutArgs(argv);
-    if (invocation.command.kind === "help") {
-      process.stdout.write(ROLLOUT_USAGE);
-      return 0;
-    }
-    target = resolveRolloutTarget(invocation.project, process.env.FIRESTORE_EMULATOR_HOST, EMULATOR_PROJECT_ID);
-  } catch (error) {
-    if (!(error instanceof RolloutInputError)) throw error;
-    process.stderr.write(`error: ${error.message}\n\n${ROLLOUT_USAGE}`);
-    return EXIT_BAD_INPUT;
-  }
+  const invocation = parseRolloutArgs(argv);
   const command = invocation.command;
+  if (command.kind === "help") {
+    process.stdout.write(ROLLOUT_USAGE);
+    return 0;
+  }
+  const target = resolveProjectTarget(invocation.project, process.env.FIRESTORE_EMULATOR_HOST, EMULATOR_PROJECT_ID);
   print(describeTarget(target));
   const app = initializeApp({ projectId: target.projectId }, "rollout-cli");
   try {
@@ -94,27 +78,9 @@ async function main(argv: string[]): Promise<number> {
     );
     print(formatConfig(result.after));
     return 0;
-  } catch (error) {
-    if (error instanceof RolloutInputError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return EXIT_BAD_INPUT;
-    }
-    if (error instanceof StoredSyncConfigError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
   } finally {
     await deleteApp(app);
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCommand(() => main(process.argv.slice(2)));

@@ -1,11 +1,12 @@
-// `npm run purge`'s flag parsing, target choice, option defaults and summary.
+// `npm run purge`'s flag parsing, option defaults and summary.
 import { expect } from "chai";
-import { formatReport, parsePurgeArgs, purgeOptionsFor, resolveTarget, UsageError } from "../../purge";
+import { UsageError } from "../../cli";
+import { formatReport, parsePurgeArgs, purgeOptionsFor } from "../../purge";
 import { computeCutoffs, PurgeReport } from "../../../functions/src/purge";
 
 describe("purge CLI: flags", () => {
   it("takes no flags as a real run with every default", () => {
-    expect(parsePurgeArgs([])).to.deep.equal({ help: false, dryRun: false, retentionDays: {} });
+    expect(parsePurgeArgs([])).to.deep.equal({ help: false, dryRun: false, settings: {} });
   });
 
   it("parses every flag, in both --flag value and --flag=value form", () => {
@@ -28,60 +29,42 @@ describe("purge CLI: flags", () => {
       dryRun: true,
       project: "my-expenses-prod",
       now: new Date("2026-03-01T00:00:00Z"),
-      retentionDays: { expenses: 7, records: 45, readNotifications: 3 },
-      batchSize: 50,
-      timeBudgetSeconds: 60,
+      settings: { expenseRetentionDays: 7, recordRetentionDays: 45, readNotificationRetentionDays: 3, batchSize: 50, timeBudgetSeconds: 60 },
     });
   });
 
-  it("recognises --help and -h", () => {
+  it("recognises --help and -h, even beside flags it would reject", () => {
     expect(parsePurgeArgs(["--help"]).help).to.equal(true);
     expect(parsePurgeArgs(["-h"]).help).to.equal(true);
+    expect(parsePurgeArgs(["--batch-size", "0", "-h"]).help).to.equal(true);
   });
 
-  for (const [argv, message] of [
-    [["--force"], /unknown flag --force/],
-    [["--dryrun"], /unknown flag --dryrun/],
-    [["--batch-size=1", "-x"], /unknown flag -x/],
-    [["demo-expense-sync"], /unexpected argument "demo-expense-sync"/],
-    [["--batch-size"], /--batch-size needs a value/],
-    [["--batch-size", "--dry-run"], /--batch-size needs a value/],
-    [["--now="], /--now needs a value/],
-    [["--batch-size", "0"], /--batch-size takes a whole number from 1 to 500, got "0"/],
-    [["--batch-size", "501"], /from 1 to 500, got "501"/],
-    [["--retention-days", "1.5"], /--retention-days takes a whole number at least 1, got "1.5"/],
-    [["--retention-days", "-3"], /got "-3"/],
-    [["--record-retention-days", "ninety"], /--record-retention-days .*got "ninety"/],
-    [["--time-budget-seconds", "0"], /--time-budget-seconds/],
-    [["--now", "yesterday"], /--now takes an ISO-8601 date/],
-    [["--now", "2026-13-45"], /--now takes an ISO-8601 date/],
-    [["--project", "Prod_Project"], /--project takes a project ID/],
-    [["--dry-run=yes"], /--dry-run takes no value/],
-    [["--dry-run", "--dry-run"], /--dry-run is given more than once/],
-    [["--batch-size=5", "--batch-size", "6"], /--batch-size is given more than once/],
+  // [class of bad input, argv, the sentence it is answered with]
+  for (const [badInput, argv, message] of [
+    ["unknown flag", ["--force"], /^unknown option '--force'$/],
+    ["unknown flag", ["--dryrun"], /^unknown option '--dryrun'$/],
+    ["unknown flag", ["--batch-size=1", "-x"], /^unknown option '-x'$/],
+    ["positional", ["demo-expense-sync"], /^unexpected argument "demo-expense-sync"$/],
+    ["missing value", ["--batch-size"], /^option '--batch-size <value>' argument missing$/],
+    ["missing value", ["--batch-size", "--dry-run"], /^option '--batch-size' argument is ambiguous$/],
+    ["missing value", ["--now="], /^--now must be an ISO-8601 date or date-time .* \(got ""\)$/],
+    ["bad number", ["--batch-size", "0"], /^--batch-size must be a whole number from 1 to 500 \(got "0"\)$/],
+    ["bad number", ["--batch-size", "501"], /from 1 to 500 \(got "501"\)/],
+    ["bad number", ["--retention-days", "1.5"], /^--retention-days must be a whole number at least 1 \(got "1.5"\)$/],
+    ["bad number", ["--retention-days=-3"], /got "-3"/],
+    ["bad number", ["--record-retention-days", "ninety"], /^--record-retention-days .*got "ninety"/],
+    ["bad number", ["--notification-retention-days", "0"], /^--notification-retention-days /],
+    ["bad number", ["--time-budget-seconds", "0"], /^--time-budget-seconds /],
+    ["bad date", ["--now", "yesterday"], /^--now must be an ISO-8601 date/],
+    ["bad date", ["--now", "2026-13-45"], /^--now must be an ISO-8601 date/],
+    ["switch with a value", ["--dry-run=yes"], /^option '--dry-run' does not take an argument$/],
+    ["repeated flag", ["--dry-run", "--dry-run"], /^--dry-run is given more than once$/],
+    ["repeated flag", ["--batch-size=5", "--batch-size", "6"], /^--batch-size is given more than once$/],
   ] as const) {
-    it(`rejects ${JSON.stringify(argv)}`, () => {
+    it(`rejects ${JSON.stringify(argv)} (${badInput})`, () => {
       expect(() => parsePurgeArgs(argv)).to.throw(UsageError, message);
     });
   }
-});
-
-describe("purge CLI: target", () => {
-  it("uses the emulator and the demo project when FIRESTORE_EMULATOR_HOST is set", () => {
-    expect(resolveTarget({}, { FIRESTORE_EMULATOR_HOST: "127.0.0.1:8080" })).to.deep.equal({
-      project: "demo-expense-sync",
-      emulatorHost: "127.0.0.1:8080",
-    });
-    expect(resolveTarget({ project: "demo-other" }, { FIRESTORE_EMULATOR_HOST: "127.0.0.1:8080" }).project).to.equal("demo-other");
-  });
-
-  it("refuses a real project that is not named", () => {
-    expect(() => resolveTarget({}, {})).to.throw(UsageError, /--project/);
-  });
-
-  it("targets a named real project, not the emulator", () => {
-    expect(resolveTarget({ project: "my-expenses-prod" }, {})).to.deep.equal({ project: "my-expenses-prod" });
-  });
 });
 
 describe("purge CLI: options", () => {
@@ -97,15 +80,22 @@ describe("purge CLI: options", () => {
   });
 
   it("takes the params from the environment, and flags over the environment", () => {
-    const env = { EXPENSE_RETENTION_DAYS: "10", RECORD_RETENTION_DAYS: "20", PURGE_BATCH_SIZE: "40" };
+    const env = { EXPENSE_RETENTION_DAYS: "10", RECORD_RETENTION_DAYS: "20", PURGE_BATCH_SIZE: "40", PURGE_TIME_BUDGET_SECONDS: "60" };
     const options = purgeOptionsFor(parsePurgeArgs(["--record-retention-days", "25", "--dry-run"]), env);
     expect(options.retentionDays).to.deep.equal({ expenses: 10, records: 25, readNotifications: 30 });
     expect(options.batchSize).to.equal(40);
+    expect(options.timeBudgetMs).to.equal(60_000);
     expect(options.dryRun).to.equal(true);
   });
 
-  it("rejects a param in the environment that is not a number", () => {
-    expect(() => purgeOptionsFor(parsePurgeArgs([]), { PURGE_BATCH_SIZE: "lots" })).to.throw(UsageError, /PURGE_BATCH_SIZE=lots/);
+  it("rejects a param in the environment that the flag would reject, naming the variable", () => {
+    expect(() => purgeOptionsFor(parsePurgeArgs([]), { PURGE_BATCH_SIZE: "lots" })).to.throw(
+      UsageError,
+      /^PURGE_BATCH_SIZE must be a whole number from 1 to 500 \(got "lots"\)$/,
+    );
+    expect(() => purgeOptionsFor(parsePurgeArgs([]), { PURGE_BATCH_SIZE: "501" })).to.throw(UsageError, /PURGE_BATCH_SIZE .*got "501"/);
+    expect(() => purgeOptionsFor(parsePurgeArgs([]), { EXPENSE_RETENTION_DAYS: "0" })).to.throw(UsageError, /^EXPENSE_RETENTION_DAYS must be a whole number at least 1/);
+    expect(() => purgeOptionsFor(parsePurgeArgs(["--batch-size", "10"]), { PURGE_BATCH_SIZE: "lots" }), "a flag overrides a bad variable").to.not.throw();
   });
 });
 
