@@ -43,6 +43,7 @@ function formatConfig(config: SyncConfig): string {
     `  rolloutPercent:      ${config.rolloutPercent}  (${covered})`,
     `  allowlistUserIds:    ${config.allowlistUserIds.length}`,
     ...config.allowlistUserIds.map((uid) => `    ${uid}`),
+    `  legacyWrites:        ${config.legacyWrites ?? true}${config.legacyWrites === undefined ? "  (not set: on)" : ""}${config.legacyWrites === false ? "  (v1 app builds can no longer write)" : ""}`,
   ].join("\n");
 }
 

@@ -9,7 +9,8 @@ export type RolloutChangeCommand =
   | { kind: "allow"; uid: string }
   | { kind: "disallow"; uid: string }
   | { kind: "enable" }
-  | { kind: "disable" };
+  | { kind: "disable" }
+  | { kind: "legacy"; on: boolean };
 
 export type RolloutCommand = { kind: "status" } | RolloutChangeCommand;
 
@@ -29,6 +30,8 @@ Commands:
   disallow UID       remove UID from allowlistUserIds
   enable             realtimeSyncEnabled = true
   disable            realtimeSyncEnabled = false: the kill switch, nobody gets realtime sync
+  legacy on|off      legacyWrites: whether app builds from before 2.1 may still write
+                     ("off" ends the compatibility window: see docs/operations.md)
 
 Options:
   --project ID       Firebase project; required unless FIRESTORE_EMULATOR_HOST is set
@@ -48,7 +51,7 @@ const ROLLOUT_OPTIONS = {
   percent: { type: "string" },
 } as const;
 
-const COMMAND_NAMES = ["status", "set", "allow", "disallow", "enable", "disable"] as const;
+const COMMAND_NAMES = ["status", "set", "allow", "disallow", "enable", "disable", "legacy"] as const;
 type CommandName = (typeof COMMAND_NAMES)[number];
 
 const ACTOR_MAX = 200;
@@ -77,8 +80,10 @@ function parseActor(text: string): string {
 
 function commandFrom(name: CommandName, operands: string[], percent: string | undefined): RolloutCommand {
   if (percent !== undefined && name !== "set") throw new UsageError(`--percent only goes with "set"`);
-  const expectedOperands = name === "allow" || name === "disallow" ? 1 : 0;
-  if (operands.length < expectedOperands) throw new UsageError(`"${name}" needs a UID: npm run rollout -- ${name} UID`);
+  const expectedOperands = name === "allow" || name === "disallow" || name === "legacy" ? 1 : 0;
+  if (operands.length < expectedOperands) {
+    throw new UsageError(name === "legacy" ? `"legacy" needs on or off: npm run rollout -- legacy on|off` : `"${name}" needs a UID: npm run rollout -- ${name} UID`);
+  }
   if (operands.length > expectedOperands) {
     throw new UsageError(`unexpected argument ${JSON.stringify(operands[expectedOperands])} after "${name}"`);
   }
@@ -89,6 +94,9 @@ function commandFrom(name: CommandName, operands: string[], percent: string | un
     case "allow":
     case "disallow":
       return { kind: name, uid: parseUid(operands[0]) };
+    case "legacy":
+      if (operands[0] !== "on" && operands[0] !== "off") throw new UsageError(`"legacy" takes on or off (got ${JSON.stringify(operands[0])})`);
+      return { kind: "legacy", on: operands[0] === "on" };
     default:
       return { kind: name };
   }
@@ -120,6 +128,8 @@ export function formatRolloutCommand(command: RolloutCommand): string {
     case "allow":
     case "disallow":
       return `${command.kind} ${command.uid}`;
+    case "legacy":
+      return `legacy ${command.on ? "on" : "off"}`;
     default:
       return command.kind;
   }
@@ -194,6 +204,17 @@ export function applyRolloutCommand(config: SyncConfig, command: RolloutChangeCo
         after: { ...config, realtimeSyncEnabled: enabled },
         changed: true,
         summary: enabled ? "realtime sync enabled" : "realtime sync disabled (kill switch)",
+      };
+    }
+    case "legacy": {
+      // Absent means on (core/schemas.ts): the change is from the effective value.
+      const current = config.legacyWrites ?? true;
+      const state = (on: boolean) => (on ? "on" : "off");
+      if (current === command.on) return unchanged(config, `legacy writes are already ${state(command.on)}`);
+      return {
+        after: { ...config, legacyWrites: command.on },
+        changed: true,
+        summary: command.on ? "legacy writes on: app builds from before 2.1 may write again" : "legacy writes off: the compatibility window is closed",
       };
     }
   }

@@ -17,6 +17,8 @@ describe("rollout command line", () => {
     expect(parseRolloutArgs(["disallow", "用户"]).command).to.deep.equal({ kind: "disallow", uid: "用户" });
     expect(parseRolloutArgs(["enable"]).command).to.deep.equal({ kind: "enable" });
     expect(parseRolloutArgs(["disable"]).command).to.deep.equal({ kind: "disable" });
+    expect(parseRolloutArgs(["legacy", "on"]).command).to.deep.equal({ kind: "legacy", on: true });
+    expect(parseRolloutArgs(["legacy", "off"]).command).to.deep.equal({ kind: "legacy", on: false });
   });
 
   it("reads --project and --actor, and -- before a uid that starts with '-'", () => {
@@ -36,7 +38,7 @@ describe("rollout command line", () => {
 
   // [class of bad input, argv, the sentence it is answered with]
   const badInputs: [string, string[], RegExp][] = [
-    ["no command", [], /^no command given \(expected one of status, set, allow, disallow, enable, disable\)$/],
+    ["no command", [], /^no command given \(expected one of status, set, allow, disallow, enable, disable, legacy\)$/],
     ["unknown command", ["stats"], /^unknown command "stats"/],
     ["unknown command", ["Status"], /expected one of status, set/],
     ["unknown option", ["status", "--verbose"], /^unknown option '--verbose'$/],
@@ -50,6 +52,11 @@ describe("rollout command line", () => {
     ["missing argument", ["set"], /^"set" needs --percent N \(0..100\)$/],
     ["missing argument", ["allow"], /^"allow" needs a UID/],
     ["missing argument", ["disallow"], /^"disallow" needs a UID/],
+    ["missing argument", ["legacy"], /^"legacy" needs on or off/],
+    ["bad switch", ["legacy", "true"], /^"legacy" takes on or off \(got "true"\)$/],
+    ["bad switch", ["legacy", "OFF"], /got "OFF"/],
+    ["extra argument", ["legacy", "off", "now"], /^unexpected argument "now" after "legacy"$/],
+    ["option not for the command", ["legacy", "off", "--percent", "5"], /^--percent only goes with "set"$/],
     ["extra argument", ["enable", "now"], /^unexpected argument "now" after "enable"$/],
     ["extra argument", ["allow", "a", "b"], /^unexpected argument "b" after "allow"$/],
     ["bad percentage", ["set", "--percent", "2.5"], /^--percent must be a whole number from 0 to 100 \(got "2.5"\)$/],
@@ -77,6 +84,7 @@ describe("rollout command line", () => {
     expect(formatRolloutCommand({ kind: "set-percent", percent: 25 })).to.equal("set --percent 25");
     expect(formatRolloutCommand({ kind: "allow", uid: "bob" })).to.equal("allow bob");
     expect(formatRolloutCommand({ kind: "disable" })).to.equal("disable");
+    expect(formatRolloutCommand({ kind: "legacy", on: false })).to.equal("legacy off");
   });
 });
 
@@ -112,6 +120,15 @@ describe("applying a rollout command", () => {
     expect(off.after).to.deep.equal({ ...live, realtimeSyncEnabled: false });
     expect(off.summary).to.match(/kill switch/);
     expect(applyRolloutCommand(off.after, { kind: "enable" }).after).to.deep.equal(live);
+  });
+
+  it("turns legacy writes off and on again, counting a config without the field as on", () => {
+    const off = applyRolloutCommand(live, { kind: "legacy", on: false });
+    expect(off).to.deep.equal({ after: { ...live, legacyWrites: false }, changed: true, summary: "legacy writes off: the compatibility window is closed" });
+    const on = applyRolloutCommand(off.after, { kind: "legacy", on: true });
+    expect([on.after.legacyWrites, on.changed]).to.deep.equal([true, true]);
+    expect(applyRolloutCommand(live, { kind: "legacy", on: true })).to.deep.equal({ after: live, changed: false, summary: "no change: legacy writes are already on" });
+    expect(applyRolloutCommand(off.after, { kind: "legacy", on: false }).changed).to.equal(false);
   });
 
   it("changes nothing, and says why, when the config already says it", () => {
