@@ -41,43 +41,61 @@ export const groupSettingsSchema = z.strictObject({
   simplifyDebts: z.boolean(),
 });
 
+/** A group's member list names its owner and no uid twice. */
+const ownerIsMember = (g: { ownerId: string; memberIds: string[] }) => g.memberIds.includes(g.ownerId);
+const ownerIsMemberIssue = { message: "memberIds must contain ownerId", path: ["memberIds"] };
+const membersAreDistinct = (g: { memberIds: string[] }) => new Set(g.memberIds).size === g.memberIds.length;
+const membersAreDistinctIssue = { message: "memberIds must not repeat a uid", path: ["memberIds"] };
+
+/** The group fields every app build writes, v1 included. */
+const groupWrittenFields = {
+  displayName: z.string().min(1).max(LIMITS.displayNameMax),
+  ownerId: uidSchema,
+  memberIds: z.array(uidSchema).min(1).max(LIMITS.membersMax),
+  settings: groupSettingsSchema,
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+  updatedBy: uidSchema,
+};
+
 export const groupSchema = z
   .strictObject({
-    displayName: z.string().min(1).max(LIMITS.displayNameMax),
-    ownerId: uidSchema,
-    memberIds: z.array(uidSchema).min(1).max(LIMITS.membersMax),
-    settings: groupSettingsSchema,
-    createdAt: timestampSchema,
-    updatedAt: timestampSchema,
-    updatedBy: uidSchema,
+    ...groupWrittenFields,
     deletedAt: timestampSchema.nullable(),
     deletedBy: uidSchema.nullable(),
     // Server-owned: absent until the first trigger / purge sets them.
     lastActivityAt: timestampSchema.optional(),
     purgedBefore: timestampSchema.optional(),
   })
-  .refine((g) => g.memberIds.includes(g.ownerId), { message: "memberIds must contain ownerId", path: ["memberIds"] })
-  .refine((g) => new Set(g.memberIds).size === g.memberIds.length, {
-    message: "memberIds must not repeat a uid",
-    path: ["memberIds"],
-  })
+  .refine(ownerIsMember, ownerIsMemberIssue)
+  .refine(membersAreDistinct, membersAreDistinctIssue)
   .refine(softDeletePairIsConsistent, softDeleteIssue);
+
+/** What a user types into an expense: the same fields and limits for every app build. */
+const expenseBusinessFields = {
+  description: z.string().min(1).max(LIMITS.descriptionMax),
+  amountMinor: minorUnits.min(1).max(LIMITS.amountMinorMax),
+  currency: currencySchema,
+  paidBy: uidSchema,
+  splits: z
+    .record(uidSchema, minorUnits.min(0).max(LIMITS.amountMinorMax))
+    .refine((s) => Object.keys(s).length <= LIMITS.splitsMax, `at most ${LIMITS.splitsMax} splits`),
+  spentAt: timestampSchema,
+  category: z.string().max(LIMITS.categoryMax).optional(),
+};
+
+/** Who wrote an expense and when, as every app build writes them. */
+const expenseAuthorshipFields = {
+  createdAt: timestampSchema,
+  createdBy: uidSchema,
+  updatedAt: timestampSchema,
+  updatedBy: uidSchema,
+};
 
 export const expenseSchema = z
   .strictObject({
-    description: z.string().min(1).max(LIMITS.descriptionMax),
-    amountMinor: minorUnits.min(1).max(LIMITS.amountMinorMax),
-    currency: currencySchema,
-    paidBy: uidSchema,
-    splits: z
-      .record(uidSchema, minorUnits.min(0).max(LIMITS.amountMinorMax))
-      .refine((s) => Object.keys(s).length <= LIMITS.splitsMax, `at most ${LIMITS.splitsMax} splits`),
-    spentAt: timestampSchema,
-    category: z.string().max(LIMITS.categoryMax).optional(),
-    createdAt: timestampSchema,
-    createdBy: uidSchema,
-    updatedAt: timestampSchema,
-    updatedBy: uidSchema,
+    ...expenseBusinessFields,
+    ...expenseAuthorshipFields,
     version: z.number().int().min(1),
     baseVersion: z.number().int().min(0),
     deletedAt: timestampSchema.nullable(),
@@ -85,6 +103,23 @@ export const expenseSchema = z
   })
   .refine((e) => e.version === e.baseVersion + 1, { message: "version must equal baseVersion + 1", path: ["version"] })
   .refine(softDeletePairIsConsistent, softDeleteIssue);
+
+// What an app build from before 2.1 ("v1") sends: a full set of the document with the device
+// clock in its timestamps, and none of the fields v2 added (a set over a document that has them
+// removes them). The server normalizes each into the v2 shape above (docs/rules.md, "Legacy (v1)
+// writes"), so these describe writes, never a document at rest.
+
+/** A v1 expense create or edit: no version, baseVersion, deletedAt or deletedBy. */
+export const legacyExpenseWriteSchema = z.strictObject({
+  ...expenseBusinessFields,
+  ...expenseAuthorshipFields,
+});
+
+/** A v1 group create or edit: no deletion pair and none of the server-owned fields. */
+export const legacyGroupWriteSchema = z
+  .strictObject(groupWrittenFields)
+  .refine(ownerIsMember, ownerIsMemberIssue)
+  .refine(membersAreDistinct, membersAreDistinctIssue);
 
 export const tombstoneSchema = z.strictObject({
   collection: z.literal("expenses"),
@@ -122,6 +157,9 @@ export const syncConfigSchema = z.strictObject({
   realtimeSyncEnabled: z.boolean(),
   rolloutPercent: z.number().int().min(0).max(100),
   allowlistUserIds: z.array(uidSchema).max(LIMITS.allowlistMax),
+  // Whether v1 writes are accepted. Absent means on: old builds work from the first deploy,
+  // before anyone writes the flag; operations set it to false at the end of the window.
+  legacyWrites: z.boolean().optional(),
 });
 
 /** `users/{uid}`: a user's own profile (not in the contract; see docs/data-model.md). */
@@ -140,6 +178,8 @@ export type Tombstone<T extends TimestampLike = TimestampLike> = WithTimestamps<
 export type Conflict<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof conflictSchema>, T>;
 export type Notification<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof notificationSchema>, T>;
 export type SyncConfig = z.infer<typeof syncConfigSchema>;
+export type LegacyExpenseWrite<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof legacyExpenseWriteSchema>, T>;
+export type LegacyGroupWrite<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof legacyGroupWriteSchema>, T>;
 export type UserProfile<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof userSchema>, T>;
 
 /** Every document kind, keyed by a collection pattern, for loaders and validators. */

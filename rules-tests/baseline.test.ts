@@ -38,9 +38,9 @@ const COLLECTIONS: CollectionUnderTest[] = [
 ];
 
 function storedAt(path: string): DocumentData {
-  const found = WORLD.find((entry) => entry.path === path);
+  const found = WORLD.find((entry) => entry.path === path)?.data;
   if (!found) throw new Error(`${path} is not in the fixture world`);
-  return found.data;
+  return found;
 }
 
 function baselineTable({ name, existing, outsiders, operations = EVERY_OPERATION }: CollectionUnderTest): CaseTable {

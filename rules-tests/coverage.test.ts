@@ -8,6 +8,10 @@ import { summarizeCoverage, type CoverageReport } from "./support/coverage";
 const HTML_REPORT = join(__dirname, "..", "artifacts", "rules-coverage.html");
 
 after(async function () {
+  // The report lists every distinct value each expression evaluated to, whole requests included,
+  // so it grows with the cases: about 180 MB for the ~1,300 requests of the suite, which the
+  // emulator takes a minute or more to render (twice: JSON and HTML).
+  this.timeout(5 * 60_000);
   const base = `${emulatorBaseUrl()}/emulator/v1/projects/${RULES_PROJECT_ID}:ruleCoverage`;
   const [json, html] = await Promise.all([fetch(base), fetch(`${base}.html`)]);
   if (!json.ok || !html.ok) throw new Error(`rule coverage report unavailable: HTTP ${json.status} / ${html.status}`);

@@ -1,5 +1,6 @@
-// Rules and zod schemas agree. For every client-writable document kind: valid documents pass both
-// the zod schema (functions/src/schemas.ts) and the rules; every mutation derived from the schema
+// Rules and zod schemas agree. For every client-writable document kind, and for the writes of app
+// builds before 2.1 (v1): valid documents pass both the zod schema (core/schemas.ts) and the
+// rules; every mutation derived from the schema
 // (zod-mutations.ts) fails both. The rules check more than a lone schema can see (request.time,
 // the caller, membership, immutability, who may write at all): those exceptions are listed in
 // RULES_ONLY below, each shown to pass zod and fail the rules, and in docs/rules.md.
@@ -11,23 +12,40 @@ import { type RulesTestEnvironment, assertFails, assertSucceeds } from "@firebas
 import { expect } from "chai";
 import { type DocumentData, FieldValue, Timestamp, serverTimestamp } from "firebase/firestore";
 import type { z } from "zod";
-import { LIMITS, expenseSchema, groupSchema, syncConfigSchema, userSchema } from "../core/schemas";
+import {
+  LIMITS,
+  expenseSchema,
+  groupSchema,
+  legacyExpenseWriteSchema,
+  legacyGroupWriteSchema,
+  syncConfigSchema,
+  userSchema,
+} from "../core/schemas";
 import { type RulesRequest, actorClients, perform } from "./support/cases";
 import { rulesTestEnv } from "./support/emulator";
 import {
   ADMIN,
   type Actor,
   G1,
+  LEGACY_WRITES_OFF,
+  LEGACY_WRITES_ON,
   MEMBER,
   OTHER_MEMBER,
   OWNER,
+  STORED_DELETED_EXPENSE,
+  STORED_DELETED_GROUP,
   STORED_E1,
   STORED_G1,
   STRANGER,
   type SeedDoc,
   clientClock,
+  deviceClock,
   expenseEdit,
   groupEdit,
+  legacyExpense,
+  legacyExpenseEdit,
+  legacyGroup,
+  legacyGroupEdit,
   newExpense,
   newGroup,
   seed,
@@ -52,8 +70,13 @@ interface WriteKind {
   /** Where mutations are written (never succeeds, so it can be shared). */
   target: Omit<AgreementWrite, "data">;
   context: MutationContext;
-  /** Violations of the schema's cross-field refinements, which a per-field walk cannot derive. */
+  /**
+   * What a per-field walk cannot derive: violations of the schema's cross-field refinements, and
+   * for the v1 kinds the v2 and server-owned fields they must not carry.
+   */
   refinements: Mutation[];
+  /** Written before every attempt of this kind (config/sync, for the v1 kinds). */
+  seed?: SeedDoc[];
 }
 
 /**
@@ -90,6 +113,10 @@ function refinement(name: string, change: DocumentData): Mutation {
 
 const GROUP_EDIT_BASE = groupEdit(STORED_G1, OWNER, { displayName: "Edited" });
 const EXPENSE_EDIT_BASE = expenseEdit(STORED_E1, MEMBER, { description: "Edited" });
+const THREE_DAYS_AGO = deviceClock(-3);
+
+/** A field v1 builds never send: the set would carry what the server owns or v2 added. */
+const carrying = (key: string, value: unknown) => refinement(`carrying ${key}`, { [key]: value });
 
 const KINDS: WriteKind[] = [
   {
@@ -190,6 +217,105 @@ const KINDS: WriteKind[] = [
     ],
   },
   {
+    name: "v1 expense create",
+    schema: legacyExpenseWriteSchema,
+    valid: [
+      ["base", { actor: MEMBER, path: `${G1}/expenses/agree-v1-base`, data: legacyExpense(MEMBER) }],
+      [
+        "at the limits, device clock 3 days old",
+        {
+          actor: MEMBER,
+          path: `${G1}/expenses/agree-v1-limits`,
+          data: legacyExpense(MEMBER, {
+            description: "d".repeat(LIMITS.descriptionMax),
+            category: "c".repeat(LIMITS.categoryMax),
+            amountMinor: LIMITS.amountMinorMax,
+            splits: { [OWNER]: LIMITS.amountMinorMax, [MEMBER]: 0 },
+            createdAt: THREE_DAYS_AGO,
+            updatedAt: THREE_DAYS_AGO,
+          }),
+        },
+      ],
+      ["smallest", { actor: MEMBER, path: `${G1}/expenses/agree-v1-small`, data: legacyExpense(MEMBER, { amountMinor: 1, splits: {}, category: "" }) }],
+    ],
+    target: { actor: MEMBER, path: `${G1}/expenses/agree-v1-mutated` },
+    context: EXPENSE_CONTEXT,
+    refinements: [carrying("version", 1), carrying("baseVersion", 0), carrying("deletedAt", null), carrying("deletedBy", null)],
+    seed: [LEGACY_WRITES_ON],
+  },
+  {
+    name: "v1 expense edit",
+    schema: legacyExpenseWriteSchema,
+    valid: [
+      ["base", { actor: MEMBER, path: `${G1}/expenses/agree-v1-edit-base`, data: legacyExpenseEdit(STORED_E1, MEMBER, { description: "Edited" }), stored: STORED_E1 }],
+      [
+        "over a soft delete",
+        {
+          actor: MEMBER,
+          path: `${G1}/expenses/agree-v1-edit-deleted`,
+          data: legacyExpenseEdit(STORED_DELETED_EXPENSE, MEMBER, { updatedAt: THREE_DAYS_AGO }),
+          stored: STORED_DELETED_EXPENSE,
+        },
+      ],
+    ],
+    target: { actor: MEMBER, path: `${G1}/expenses/agree-v1-edit-mutated`, stored: STORED_E1 },
+    context: EXPENSE_CONTEXT,
+    refinements: [carrying("version", STORED_E1.version), carrying("baseVersion", STORED_E1.baseVersion), carrying("deletedAt", null), carrying("deletedBy", null)],
+    seed: [LEGACY_WRITES_ON],
+  },
+  {
+    name: "v1 group create",
+    schema: legacyGroupWriteSchema,
+    valid: [
+      ["base", { actor: OWNER, path: "groups/agree-v1-base", data: legacyGroup(OWNER) }],
+      [
+        "at the limits, device clock 3 days old",
+        {
+          actor: OWNER,
+          path: "groups/agree-v1-limits",
+          data: legacyGroup(OWNER, {
+            displayName: "g".repeat(LIMITS.displayNameMax),
+            memberIds: [OWNER, "😀".repeat(LIMITS.uidMax / 2), ...uids(LIMITS.membersMax - 2, "friend")],
+            createdAt: THREE_DAYS_AGO,
+            updatedAt: THREE_DAYS_AGO,
+          }),
+        },
+      ],
+    ],
+    target: { actor: OWNER, path: "groups/agree-v1-mutated" },
+    context: { freshElements: freshUids("fresh"), maxEntries: NO_HIDDEN_LIMITS },
+    refinements: [
+      refinement("memberIds repeating a uid", { memberIds: [OWNER, MEMBER, MEMBER] }),
+      refinement("memberIds without the owner", { memberIds: [MEMBER] }),
+      carrying("deletedAt", null),
+      carrying("deletedBy", null),
+      carrying("lastActivityAt", THREE_DAYS_AGO),
+      carrying("purgedBefore", THREE_DAYS_AGO),
+    ],
+    seed: [LEGACY_WRITES_ON],
+  },
+  {
+    name: "v1 group edit",
+    schema: legacyGroupWriteSchema,
+    valid: [
+      ["base", { actor: OWNER, path: "groups/agree-v1-edit-base", data: legacyGroupEdit(STORED_G1, OWNER, { displayName: "Edited" }), stored: STORED_G1 }],
+      [
+        "over a soft-deleted group",
+        { actor: OWNER, path: "groups/agree-v1-edit-deleted", data: legacyGroupEdit(STORED_DELETED_GROUP, OWNER), stored: STORED_DELETED_GROUP },
+      ],
+    ],
+    target: { actor: OWNER, path: "groups/agree-v1-edit-mutated", stored: STORED_G1 },
+    context: { freshElements: freshUids("fresh"), maxEntries: NO_HIDDEN_LIMITS },
+    refinements: [
+      refinement("memberIds repeating a uid", { memberIds: [...STORED_G1.memberIds, MEMBER] }),
+      carrying("deletedAt", null),
+      carrying("deletedBy", null),
+      carrying("lastActivityAt", STORED_G1.lastActivityAt),
+      carrying("purgedBefore", THREE_DAYS_AGO),
+    ],
+    seed: [LEGACY_WRITES_ON],
+  },
+  {
     name: "profile create",
     schema: userSchema,
     valid: [
@@ -219,7 +345,9 @@ const KINDS: WriteKind[] = [
     name: "sync config",
     schema: syncConfigSchema,
     valid: [
-      ["base", { actor: ADMIN, path: "config/sync", data: { realtimeSyncEnabled: true, rolloutPercent: 25, allowlistUserIds: [OWNER, MEMBER] } }],
+      ["base", { actor: ADMIN, path: "config/sync", data: { realtimeSyncEnabled: true, rolloutPercent: 25, allowlistUserIds: [OWNER, MEMBER], legacyWrites: true } }],
+      ["without legacyWrites (on)", { actor: ADMIN, path: "config/sync", data: { realtimeSyncEnabled: true, rolloutPercent: 25, allowlistUserIds: [OWNER] } }],
+      ["v1 writes off", { actor: ADMIN, path: "config/sync", data: { realtimeSyncEnabled: true, rolloutPercent: 100, allowlistUserIds: [], legacyWrites: false } }],
       ["empty allowlist", { actor: ADMIN, path: "config/sync", data: { realtimeSyncEnabled: false, rolloutPercent: 0, allowlistUserIds: [] } }],
       [
         "at the limits",
@@ -233,7 +361,7 @@ const KINDS: WriteKind[] = [
 ];
 
 /** Checks only the rules make: zod accepts each of these documents, the rules deny the write. */
-const RULES_ONLY: { name: string; kind: string; actor?: Actor; change: DocumentData }[] = [
+const RULES_ONLY: { name: string; kind: string; actor?: Actor; change: DocumentData; seed?: SeedDoc[] }[] = [
   { name: "createdAt from the client clock (must equal request.time)", kind: "group create", change: { createdAt: clientClock() } },
   { name: "owned by someone other than the caller", kind: "group create", change: { ownerId: MEMBER, memberIds: [MEMBER, OWNER] } },
   { name: "server-owned lastActivityAt written by a client", kind: "group create", change: { lastActivityAt: serverTimestamp() } },
@@ -246,6 +374,19 @@ const RULES_ONLY: { name: string; kind: string; actor?: Actor; change: DocumentD
   { name: "createdBy rewritten (immutable)", kind: "expense edit", change: { createdBy: OWNER } },
   { name: "updatedAt from the client clock", kind: "profile create", change: { updatedAt: clientClock() } },
   { name: "written by a user without the admin claim", kind: "sync config", actor: OWNER, change: {} },
+  { name: "createdBy someone other than the caller", kind: "v1 expense create", change: { createdBy: OWNER } },
+  { name: "paidBy a non-member", kind: "v1 expense create", change: { paidBy: STRANGER } },
+  { name: "updatedBy someone other than the caller", kind: "v1 expense edit", change: { updatedBy: OWNER } },
+  { name: "written by a non-member", kind: "v1 expense edit", actor: STRANGER, change: { updatedBy: STRANGER } },
+  { name: "owned by someone other than the caller", kind: "v1 group create", change: { ownerId: MEMBER, memberIds: [MEMBER, OWNER] } },
+  { name: "ownerId changed (immutable)", kind: "v1 group edit", change: { ownerId: MEMBER } },
+  { name: "a non-owner removing another member", kind: "v1 group edit", actor: MEMBER, change: { updatedBy: MEMBER, memberIds: [OWNER, MEMBER] } },
+  ...["v1 expense create", "v1 expense edit", "v1 group create", "v1 group edit"].map((kind) => ({
+    name: "written while legacyWrites is off",
+    kind,
+    change: {},
+    seed: [LEGACY_WRITES_OFF],
+  })),
 ];
 
 function kindNamed(name: string): WriteKind {
@@ -258,8 +399,8 @@ describe("rules and zod schemas agree", () => {
   let env: RulesTestEnvironment;
   const clientFor = actorClients(() => env);
 
-  const attempt = async (write: AgreementWrite): Promise<unknown> => {
-    if (write.stored) await seed(env, [{ path: write.path, data: write.stored }]);
+  const attempt = async (write: AgreementWrite, setup: SeedDoc[] = []): Promise<unknown> => {
+    await seed(env, [...setup, ...(write.stored ? [{ path: write.path, data: write.stored }] : [])]);
     const request: RulesRequest = { op: "set", path: write.path, data: write.data };
     return perform(clientFor(write.actor), request);
   };
@@ -283,7 +424,7 @@ describe("rules and zod schemas agree", () => {
       for (const [name, write] of kind.valid) {
         it(`valid (${name}): zod accepts, rules allow`, async () => {
           expect(kind.schema.safeParse(asStored(write.data)).error?.issues ?? []).to.deep.equal([]);
-          await assertSucceeds(attempt(write));
+          await assertSucceeds(attempt(write, kind.seed));
         });
       }
 
@@ -291,19 +432,19 @@ describe("rules and zod schemas agree", () => {
         it(`${mutation.name}: zod rejects, rules deny`, async () => {
           const data = mutation.apply(base);
           expect(zodAccepts(kind.schema, data), "zod accepted the mutation").to.equal(false);
-          await assertFails(attempt({ ...kind.target, data }));
+          await assertFails(attempt({ ...kind.target, data }, kind.seed));
         });
       }
     });
   }
 
   describe("rules-only checks (documented exceptions)", () => {
-    for (const { name, kind: kindName, actor, change } of RULES_ONLY) {
+    for (const { name, kind: kindName, actor, change, seed: setup } of RULES_ONLY) {
       it(`${kindName}, ${name}: zod accepts, rules deny`, async () => {
         const kind = kindNamed(kindName);
         const data = { ...kind.valid[0][1].data, ...change };
         expect(kind.schema.safeParse(asStored(data)).error?.issues ?? []).to.deep.equal([]);
-        await assertFails(attempt({ ...kind.target, actor: actor ?? kind.target.actor, data }));
+        await assertFails(attempt({ ...kind.target, actor: actor ?? kind.target.actor, data }, setup ?? kind.seed));
       });
     }
   });

@@ -12,6 +12,8 @@ import {
   expenseSchema,
   groupSchema,
   kindOfPath,
+  legacyExpenseWriteSchema,
+  legacyGroupWriteSchema,
   notificationSchema,
   syncConfigSchema,
   tombstoneSchema,
@@ -57,6 +59,26 @@ function validExpense(): Doc {
     deletedAt: null,
     deletedBy: null,
   };
+}
+
+/** A copy of `doc` without `keys`. */
+function withoutKeys(doc: Doc, ...keys: string[]): Doc {
+  return Object.fromEntries(Object.entries(doc).filter(([key]) => !keys.includes(key)));
+}
+
+const V2_EXPENSE_KEYS = ["version", "baseVersion", "deletedAt", "deletedBy"];
+const V2_GROUP_KEYS = ["deletedAt", "deletedBy"];
+const SERVER_GROUP_KEYS = ["lastActivityAt", "purgedBefore"];
+/** A device clock 3 days behind: a v1 write queued offline. */
+const deviceClock = Timestamp.fromDate(new Date("2025-08-30T07:00:00.000Z"));
+
+/** What a v1 build sends for an expense: the device clock, no versions, no deletion pair. */
+function validLegacyExpense(): Doc {
+  return { ...withoutKeys(validExpense(), ...V2_EXPENSE_KEYS), createdAt: deviceClock, updatedAt: deviceClock };
+}
+
+function validLegacyGroup(): Doc {
+  return { ...withoutKeys(validGroup(), ...V2_GROUP_KEYS), createdAt: deviceClock, updatedAt: deviceClock };
 }
 
 function validTombstone(): Doc {
@@ -429,6 +451,87 @@ describe("schemas: config/sync", () => {
     expectRejected(syncConfigSchema, { ...validSyncConfig(), allowlistUserIds: ["alice", ""] }, "allowlistUserIds.1"));
   it('rejects realtimeSyncEnabled as the string "true"', () =>
     expectRejected(syncConfigSchema, { ...validSyncConfig(), realtimeSyncEnabled: "true" }, "realtimeSyncEnabled"));
+});
+
+describe("schemas: config/sync legacyWrites", () => {
+  for (const value of [true, false]) {
+    it(`accepts legacyWrites: ${value}`, () => expectAccepted(syncConfigSchema, { ...validSyncConfig(), legacyWrites: value }));
+  }
+  it("accepts a config without legacyWrites (absent means on)", () => {
+    expect(validSyncConfig()).to.not.have.property("legacyWrites");
+    expectAccepted(syncConfigSchema, validSyncConfig());
+  });
+  for (const value of ["false", null, 0]) {
+    it(`rejects legacyWrites: ${JSON.stringify(value)}`, () =>
+      expectRejected(syncConfigSchema, { ...validSyncConfig(), legacyWrites: value }, "legacyWrites"));
+  }
+});
+
+describe("schemas: v1 expense writes (legacyExpenseWriteSchema)", () => {
+  it("accepts a v1 write with a device clock", () => expectAccepted(legacyExpenseWriteSchema, validLegacyExpense()));
+  it("accepts one without a category", () => expectAccepted(legacyExpenseWriteSchema, withField(validLegacyExpense(), "category", undefined)));
+  requiredKeysTests(legacyExpenseWriteSchema, validLegacyExpense, ["category"]);
+  for (const key of V2_EXPENSE_KEYS) {
+    it(`rejects ${key}, which a v1 build never sends`, () =>
+      expectRejected(legacyExpenseWriteSchema, { ...validLegacyExpense(), [key]: validExpense()[key] }, key));
+  }
+  it("rejects a v2 document (all four v2 fields)", () => {
+    const result = legacyExpenseWriteSchema.safeParse(validExpense());
+    expect(result.error?.issues.flatMap((issue) => (issue.code === "unrecognized_keys" ? issue.keys : []))).to.have.members(V2_EXPENSE_KEYS);
+  });
+  it("is what expenseSchema checks, minus the v2 fields (the same field schemas, not copies)", () => {
+    expect(Object.keys(legacyExpenseWriteSchema.shape)).to.have.members(Object.keys(withoutKeys(expenseSchema.shape, ...V2_EXPENSE_KEYS)));
+    for (const [key, field] of Object.entries(legacyExpenseWriteSchema.shape)) {
+      expect(field, key).to.equal(expenseSchema.shape[key as keyof typeof expenseSchema.shape]);
+    }
+  });
+  stringLimitTests(legacyExpenseWriteSchema, validLegacyExpense, "description", LIMITS.descriptionMax, 1);
+  stringLimitTests(legacyExpenseWriteSchema, validLegacyExpense, "category", LIMITS.categoryMax, 0);
+  const badBusinessFields: Array<[string, string, unknown]> = [
+    ["float money", "amountMinor", 24.99],
+    ["zero money", "amountMinor", 0],
+    ["money above the limit", "amountMinor", LIMITS.amountMinorMax + 1],
+    ["a lower-case currency", "currency", "gbp"],
+    ["an empty paidBy", "paidBy", ""],
+    ["a float split share", "splits.carol", 8.33],
+    ["a negative split share", "splits.carol", -1],
+    ["spentAt as an ISO string", "spentAt", "2025-08-31"],
+    ["createdAt as epoch millis", "createdAt", 1_756_720_800_000],
+    ["updatedBy that is not a uid", "updatedBy", "a/b"],
+    ["createdBy that is not a uid", "createdBy", 42],
+  ];
+  for (const [name, field, value] of badBusinessFields) {
+    it(`rejects ${name}`, () => expectRejected(legacyExpenseWriteSchema, withField(validLegacyExpense(), field, value), field));
+  }
+  it(`rejects ${LIMITS.splitsMax + 1} splits`, () =>
+    expectRejected(legacyExpenseWriteSchema, { ...validLegacyExpense(), splits: equalSplits(uids(LIMITS.splitsMax + 1)) }, "splits"));
+});
+
+describe("schemas: v1 group writes (legacyGroupWriteSchema)", () => {
+  it("accepts a v1 write with a device clock", () => expectAccepted(legacyGroupWriteSchema, validLegacyGroup()));
+  requiredKeysTests(legacyGroupWriteSchema, validLegacyGroup);
+  for (const key of [...V2_GROUP_KEYS, ...SERVER_GROUP_KEYS]) {
+    it(`rejects ${key}, which a v1 build never sends`, () =>
+      expectRejected(legacyGroupWriteSchema, { ...validLegacyGroup(), [key]: key === "deletedBy" ? null : deviceClock }, key));
+  }
+  it("is what groupSchema checks, minus the deletion pair and server fields (the same field schemas)", () => {
+    const v2Only = [...V2_GROUP_KEYS, ...SERVER_GROUP_KEYS];
+    expect(Object.keys(legacyGroupWriteSchema.shape)).to.have.members(Object.keys(withoutKeys(groupSchema.shape, ...v2Only)));
+    for (const [key, field] of Object.entries(legacyGroupWriteSchema.shape)) {
+      expect(field, key).to.equal(groupSchema.shape[key as keyof typeof groupSchema.shape]);
+    }
+  });
+  stringLimitTests(legacyGroupWriteSchema, validLegacyGroup, "displayName", LIMITS.displayNameMax, 1);
+  it("rejects a member list without the owner", () =>
+    expectRejected(legacyGroupWriteSchema, { ...validLegacyGroup(), memberIds: ["bob", "carol"] }, "memberIds", "contain ownerId"));
+  it("rejects a repeated member", () =>
+    expectRejected(legacyGroupWriteSchema, { ...validLegacyGroup(), memberIds: ["erin", "bob", "bob"] }, "memberIds", "must not repeat"));
+  it(`rejects ${LIMITS.membersMax + 1} members`, () =>
+    expectRejected(legacyGroupWriteSchema, { ...validLegacyGroup(), memberIds: uids(LIMITS.membersMax + 1) }, "memberIds"));
+  it("rejects a lower-case default currency", () =>
+    expectRejected(legacyGroupWriteSchema, withField(validLegacyGroup(), "settings.defaultCurrency", "gbp"), "settings.defaultCurrency"));
+  it("rejects updatedAt as an ISO string", () =>
+    expectRejected(legacyGroupWriteSchema, { ...validLegacyGroup(), updatedAt: "2025-09-02T11:30:00Z" }, "updatedAt", "Firestore Timestamp"));
 });
 
 describe("schemas: users/{uid}", () => {

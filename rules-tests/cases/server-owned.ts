@@ -72,6 +72,8 @@ const badConfigs: RulesCase[] = [
     ["config with a float rolloutPercent", configWrite({ rolloutPercent: 50.5 })],
     ["config with rolloutPercent as a string", configWrite({ rolloutPercent: "50" })],
     ["config with a string realtimeSyncEnabled", configWrite({ realtimeSyncEnabled: "yes" })],
+    ["config with legacyWrites as a string", configWrite({ legacyWrites: "false" })],
+    ["config with a null legacyWrites", configWrite({ legacyWrites: null })],
     ["config allowlisting 1001 users", configWrite({ allowlistUserIds: uids(1001, "beta") })],
     ["config allowlisting a uid with '/'", configWrite({ allowlistUserIds: [OWNER, "a/b"] })],
     ["config allowlisting a number", configWrite({ allowlistUserIds: [OWNER, 7] })],
@@ -96,6 +98,8 @@ const allowed: RulesCase[] = [
   { name: "admin writes a valid config", actor: ADMIN, request: configWrite({ realtimeSyncEnabled: false, rolloutPercent: 0 }) },
   { name: "admin writes a full rollout with an empty allowlist", actor: ADMIN, request: configWrite({ rolloutPercent: 100, allowlistUserIds: [] }) },
   { name: "admin allowlists 1000 users", actor: ADMIN, request: configWrite({ allowlistUserIds: uids(1000, "beta") }) },
+  { name: "admin turns v1 writes off", actor: ADMIN, request: configWrite({ legacyWrites: false }) },
+  { name: "admin turns v1 writes back on", actor: ADMIN, request: configWrite({ legacyWrites: true }) },
 ];
 
 export const serverOwnedCases: CaseTable = { area: "server-owned documents and config", allowed, denied: [...serverWrites, ...badConfigs] };

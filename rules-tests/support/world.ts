@@ -2,7 +2,7 @@
 // writes use serverTimestamp() wherever the rules demand request.time; the denied cases change one
 // thing at a time from these, so a denial is never an accident of a broken base document.
 import type { RulesTestEnvironment } from "@firebase/rules-unit-testing";
-import { type DocumentData, type Firestore, Timestamp, doc, serverTimestamp, setDoc } from "firebase/firestore";
+import { type DocumentData, type Firestore, Timestamp, deleteDoc, doc, serverTimestamp, setDoc } from "firebase/firestore";
 
 /** Who makes a request. `root` carries the custom claim admin: true, `impostor` admin: "true". */
 export type Actor = "alice" | "bob" | "carol" | "dave" | "erin" | "root" | "impostor" | "signedOut";
@@ -29,9 +29,17 @@ export function clientClock(): Timestamp {
   return Timestamp.now();
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A device clock `days` away from now: negative for a write queued offline, positive for a clock ahead. */
+export function deviceClock(days: number): Timestamp {
+  return Timestamp.fromMillis(Date.now() + days * DAY_MS);
+}
+
 export interface SeedDoc {
   path: string;
-  data: DocumentData;
+  /** null: the document must not exist (deleted if it does). */
+  data: DocumentData | null;
 }
 
 export const G1 = "groups/g1";
@@ -97,7 +105,14 @@ export const STORED_NOTIFICATION = {
   readAt: null,
 };
 
+/** Without legacyWrites: the flag's default (on) applies. */
 export const STORED_SYNC_CONFIG = { realtimeSyncEnabled: true, rolloutPercent: 50, allowlistUserIds: [OWNER] };
+
+/** config/sync with v1 writes accepted or refused; a case that depends on the flag seeds one of these. */
+export const LEGACY_WRITES_ON: SeedDoc = { path: "config/sync", data: { ...STORED_SYNC_CONFIG, legacyWrites: true } };
+export const LEGACY_WRITES_OFF: SeedDoc = { path: "config/sync", data: { ...STORED_SYNC_CONFIG, legacyWrites: false } };
+export const LEGACY_WRITES_FIELD_MISSING: SeedDoc = { path: "config/sync", data: STORED_SYNC_CONFIG };
+export const LEGACY_WRITES_CONFIG_MISSING: SeedDoc = { path: "config/sync", data: null };
 
 export function storedProfile(displayName: string): DocumentData {
   return { displayName, createdAt: T0, updatedAt: T0 };
@@ -145,7 +160,7 @@ export async function seed(env: RulesTestEnvironment, docs: SeedDoc[]): Promise<
   if (docs.length === 0) return;
   await env.withSecurityRulesDisabled(async (context) => {
     const db = context.firestore() as unknown as Firestore;
-    await Promise.all(docs.map(({ path, data }) => setDoc(doc(db, path), data)));
+    await Promise.all(docs.map(({ path, data }) => (data === null ? deleteDoc(doc(db, path)) : setDoc(doc(db, path), data))));
   });
 }
 
@@ -210,6 +225,38 @@ export function softDelete(stored: DocumentData, by: string, changes: DocumentDa
 
 export function restore(stored: DocumentData, by: string, changes: DocumentData = {}): DocumentData {
   return expenseEdit(stored, by, { deletedAt: null, deletedBy: null, ...changes });
+}
+
+/** Fields v2 added to what v1 builds write. */
+export const V2_EXPENSE_KEYS = ["version", "baseVersion", "deletedAt", "deletedBy"];
+export const V2_GROUP_KEYS = ["deletedAt", "deletedBy"];
+export const SERVER_GROUP_KEYS = ["lastActivityAt", "purgedBefore"];
+
+/** What a v1 build (before 2.1) sends to create an expense: device clock, no versions, no deletion pair. */
+export function legacyExpense(by: string, overrides: DocumentData = {}): DocumentData {
+  const clock = deviceClock(0);
+  return {
+    ...without(newExpense(by), ...V2_EXPENSE_KEYS),
+    createdAt: clock,
+    updatedAt: clock,
+    ...overrides,
+  };
+}
+
+/** A v1 build's full set over a stored expense: v2's fields removed, the device clock, signed by `by`. */
+export function legacyExpenseEdit(stored: DocumentData, by: string, changes: DocumentData = {}): DocumentData {
+  return { ...without(stored, ...V2_EXPENSE_KEYS), updatedAt: deviceClock(0), updatedBy: by, ...changes };
+}
+
+/** What a v1 build sends to create a group: device clock, no deletion pair. */
+export function legacyGroup(owner: string, overrides: DocumentData = {}): DocumentData {
+  const clock = deviceClock(0);
+  return { ...without(newGroup(owner), ...V2_GROUP_KEYS), createdAt: clock, updatedAt: clock, ...overrides };
+}
+
+/** A v1 build's full set over a stored group: the deletion pair and server-owned fields removed. */
+export function legacyGroupEdit(stored: DocumentData, by: string, changes: DocumentData = {}): DocumentData {
+  return { ...without(stored, ...V2_GROUP_KEYS, ...SERVER_GROUP_KEYS), updatedAt: deviceClock(0), updatedBy: by, ...changes };
 }
 
 export function without(data: DocumentData, ...keys: string[]): DocumentData {
