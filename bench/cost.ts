@@ -17,11 +17,11 @@
 // per soft delete of the day (an upper bound with sessions more than 30 minutes apart).
 import { FieldValue, Firestore, Timestamp as AdminTimestamp } from "firebase-admin/firestore";
 import { QuerySnapshot, Timestamp, Unsubscribe, collection } from "firebase/firestore";
-import { adminDb, clearFirestore, eventually, withoutTriggers } from "../functions/test/support/emulator";
 import { editFields, expenseFixture, groupFixture } from "../functions/test/support/fixtures";
 import { ChangeSignal, Device, LocalStore, ReadMeter, ReadSource, listenMetered, myGroupsQuery } from "../client";
-import { emitResult, isInner, runInner, table, writeArtifact } from "../e2e/support/bench";
 import { Fleet, User, replicaAndServer } from "../e2e/support/fleet";
+import { adminDb, clearFirestore, eventually, withoutTriggers } from "../tools/emulator";
+import { InnerRun, runBenchmark, table, writeArtifact } from "./harness";
 
 const DAY = {
   groups: 50,
@@ -218,7 +218,7 @@ interface CostResult {
   hybridExactAtEndOfDay: boolean;
 }
 
-async function inner(): Promise<void> {
+async function measure(): Promise<CostResult> {
   const db = adminDb();
   const fleet = new Fleet();
   await clearFirestore();
@@ -286,14 +286,14 @@ async function inner(): Promise<void> {
     await check.resume();
     const comparisons = await Promise.all(groupIds.map((groupId) => replicaAndServer(store.replica(groupId))));
     const hybridExactAtEndOfDay = comparisons.every(({ replica, server }) => JSON.stringify(replica) === JSON.stringify(server));
-    emitResult({
+    return {
       day: DAY,
       hybrid: Object.fromEntries(hybridMeter.bySource),
       perGroup: Object.fromEntries(perGroupMeter.bySource),
       activeGroups,
       softDeletes: activity.softDeletes,
       hybridExactAtEndOfDay,
-    } satisfies CostResult);
+    };
   } finally {
     await fleet.closeAll();
   }
@@ -311,13 +311,7 @@ function rulesGets(tallies: CostResult["hybrid"]): number {
     .reduce((sum, [, tally]) => sum + tally.results, 0);
 }
 
-async function outer(): Promise<void> {
-  process.stdout.write(`Starting the emulators; simulating one user's day in ${DAY.groups} groups with both strategies...\n`);
-  const result = await runInner<CostResult>("bench/cost.ts");
-  if (!result) {
-    process.exitCode = 1;
-    return;
-  }
+function report({ result }: InnerRun<CostResult>): number {
   const rows: Array<Array<string | number>> = [["reads per day", "hybrid", "one listener per group"]];
   const sources: ReadSource[] = ["tier1", "tier2", "tier3", "tombstones", "resync", "notifications", "groupListener"];
   for (const source of sources) {
@@ -348,7 +342,25 @@ async function outer(): Promise<void> {
     `one listener per group / hybrid = ${ratio}x (${ratioWithRules}x with rules get()); ` +
       `hybrid replicas exact at the end of the day: ${result.hybridExactAtEndOfDay}. Written to ${path}\n`,
   );
-  if (!result.hybridExactAtEndOfDay) process.exitCode = 1;
+  return result.hybridExactAtEndOfDay ? 0 : 1;
 }
 
-void (isInner() ? inner() : outer());
+const USAGE = `Usage: npm run bench (second half: tsx bench/cost.ts)
+
+Simulates one user's day (${DAY.groups} groups, ${DAY.sessions} app resumes, ${DAY.writesPerDay} writes by others) on the
+emulators with the hybrid listener strategy and with one listener per group, prints the documents
+each delivered and the modelled reads/day, and writes artifacts/bench-cost.json. Ports move with
+EMULATOR_PORT_OFFSET. Takes no flags but -h, --help.
+`;
+
+if (require.main === module) {
+  runBenchmark({
+    script: "bench/cost.ts",
+    usage: USAGE,
+    flags: {},
+    settings: () => DAY,
+    announce: (day) => `Starting the emulators; simulating one user's day in ${day.groups} groups with both strategies...`,
+    measure,
+    report,
+  });
+}

@@ -1,15 +1,15 @@
 // `npm run bench` (first half): how long a write takes to reach another member's device, through
 // the Tier-2 listener (the expense itself) and through the Tier-1 listener (the group's
 // lastActivityAt, which the expense trigger raises). Two Firebase JS SDK devices on the emulator
-// suite, real rules and triggers; 200 writes one after another (creates and edits alternating),
+// suite, real rules and triggers; 200 writes (--writes N) one after another (creates and edits alternating),
 // each timed from the writer's commit — the moment its write is acknowledged — to the reader's
 // listener callback. Prints a table and writes artifacts/bench-latency.json. Asserts nothing.
 import { performance } from "node:perf_hooks";
 import { ExpenseRecord, createExpense, editExpense, newExpenseId } from "../client";
-import { emitResult, isInner, percentile, runInner, table, writeArtifact } from "../e2e/support/bench";
 import { Fleet, dinner, groupOf } from "../e2e/support/fleet";
+import { wholeNumber } from "../tools/cli";
+import { InnerRun, percentile, runBenchmark, table, writeArtifact } from "./harness";
 
-const WRITES = 200;
 /** Not timed: the first trigger invocations start the Functions emulator's worker. */
 const WARM_UP_WRITES = 6;
 
@@ -29,7 +29,7 @@ interface LatencyResult {
   samples: Sample[];
 }
 
-async function inner(): Promise<void> {
+async function measure(writes: number): Promise<LatencyResult> {
   const fleet = new Fleet();
   try {
     const { user: alice, device: writer } = await fleet.newUser("writer");
@@ -42,7 +42,7 @@ async function inner(): Promise<void> {
 
     const samples: Sample[] = [];
     let current: { id: string; version: number } | undefined;
-    for (let i = 0; i < WARM_UP_WRITES + WRITES; i++) {
+    for (let i = 0; i < WARM_UP_WRITES + writes; i++) {
       const kind = current && i % 2 === 1 ? "edit" : "create";
       const id = kind === "edit" && current ? current.id : newExpenseId(writer, groupId);
       const version = kind === "edit" && current ? current.version + 1 : 1;
@@ -67,7 +67,7 @@ async function inner(): Promise<void> {
       if (i >= WARM_UP_WRITES) samples.push({ kind, commitMs: committed - started, tier2Ms: tier2At - committed, tier1Ms: tier1At - committed });
       current = { id, version };
     }
-    emitResult({ writes: WRITES, warmUpWrites: WARM_UP_WRITES, samples } satisfies LatencyResult);
+    return { writes, warmUpWrites: WARM_UP_WRITES, samples };
   } finally {
     await fleet.closeAll();
   }
@@ -75,13 +75,7 @@ async function inner(): Promise<void> {
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;
 
-async function outer(): Promise<void> {
-  process.stdout.write(`Starting the emulators; timing ${WRITES} writes from one device to another's listeners...\n`);
-  const result = await runInner<LatencyResult>("bench/latency.ts");
-  if (!result) {
-    process.exitCode = 1;
-    return;
-  }
+function report({ result }: InnerRun<LatencyResult>): number {
   const percentiles = [50, 95, 99] as const;
   const of = (pick: (sample: Sample) => number) => Object.fromEntries(percentiles.map((p) => [`p${p}`, round(percentile(result.samples.map(pick), p))]));
   const tier2 = of((s) => s.tier2Ms);
@@ -110,6 +104,27 @@ async function outer(): Promise<void> {
     ]),
   );
   process.stdout.write(`${summary.tier2BeforeAcknowledgement} of ${result.writes} writes reached Tier 2 before the writer's acknowledgement (negative latency). Written to ${path}\n`);
+  return 0;
 }
 
-void (isInner() ? inner() : outer());
+const USAGE = `Usage: npm run bench (first half: tsx bench/latency.ts [flags])
+
+Times writes from one device to another's Tier-2 (expense) and Tier-1 (groups, via the trigger)
+listeners on the emulators, prints p50/p95/p99 and writes artifacts/bench-latency.json. Ports move
+with EMULATOR_PORT_OFFSET.
+
+  --writes N   timed writes, after ${WARM_UP_WRITES} untimed ones (default 200)
+  -h, --help   this text
+`;
+
+if (require.main === module) {
+  runBenchmark({
+    script: "bench/latency.ts",
+    usage: USAGE,
+    flags: { writes: { type: "string" } },
+    settings: (values) => wholeNumber("--writes", values.writes ?? "200", 1),
+    announce: (writes) => `Starting the emulators; timing ${writes} writes from one device to another's listeners...`,
+    measure,
+    report,
+  });
+}

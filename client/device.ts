@@ -13,33 +13,27 @@ import {
   waitForPendingWrites,
 } from "firebase/firestore";
 import { randomUUID } from "node:crypto";
-import { PROJECT_ID } from "./model";
 
 export interface Credentials {
   email: string;
   password: string;
 }
 
-/** Where the emulators listen, as `host:port`. */
+export interface HostAndPort {
+  /** Without brackets, an IPv6 address too. */
+  host: string;
+  port: number;
+}
+
+/** Where the emulators listen: the caller knows (the client has no environment of its own). */
 export interface EmulatorHosts {
-  firestore: string;
-  auth: string;
+  firestore: HostAndPort;
+  auth: HostAndPort;
 }
 
-export function emulatorHostsFromEnv(): EmulatorHosts {
-  const firestore = process.env.FIRESTORE_EMULATOR_HOST;
-  const auth = process.env.FIREBASE_AUTH_EMULATOR_HOST;
-  if (!firestore || !auth) {
-    throw new Error("FIRESTORE_EMULATOR_HOST and FIREBASE_AUTH_EMULATOR_HOST must be set: run inside the emulator suite (scripts/test.ts).");
-  }
-  return { firestore, auth };
-}
-
-function splitHost(hostPort: string): { host: string; port: number } {
-  const at = hostPort.lastIndexOf(":");
-  const port = Number(hostPort.slice(at + 1));
-  if (at <= 0 || !Number.isInteger(port)) throw new Error(`"${hostPort}" is not host:port`);
-  return { host: hostPort.slice(0, at), port };
+/** The host as a URL carries it: an IPv6 address in brackets. */
+function urlHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 export interface DeviceOptions {
@@ -48,7 +42,9 @@ export interface DeviceOptions {
   credentials: Credentials;
   /** Create the account (first device of a user) instead of signing in to it. */
   signUp?: boolean;
-  hosts?: EmulatorHosts;
+  /** The (demo-) project the emulators serve. */
+  projectId: string;
+  hosts: EmulatorHosts;
 }
 
 export class Device {
@@ -65,15 +61,14 @@ export class Device {
   ) {}
 
   static async open(options: DeviceOptions): Promise<Device> {
-    const hosts = options.hosts ?? emulatorHostsFromEnv();
-    const app = initializeApp({ apiKey: "demo-key", projectId: PROJECT_ID }, `${options.label}-${randomUUID()}`);
+    const app = initializeApp({ apiKey: "demo-key", projectId: options.projectId }, `${options.label}-${randomUUID()}`);
     try {
       const auth = getAuth(app);
-      connectAuthEmulator(auth, `http://${hosts.auth}`, { disableWarnings: true });
+      const { auth: authAt, firestore: firestoreAt } = options.hosts;
+      connectAuthEmulator(auth, `http://${urlHost(authAt.host)}:${authAt.port}`, { disableWarnings: true });
       // memoryLocalCache is Node's default; named here because the offline queue lives in it.
       const db = initializeFirestore(app, { localCache: memoryLocalCache() });
-      const { host, port } = splitHost(hosts.firestore);
-      connectFirestoreEmulator(db, host, port);
+      connectFirestoreEmulator(db, urlHost(firestoreAt.host), firestoreAt.port);
       const { email, password } = options.credentials;
       const credential = options.signUp
         ? await createUserWithEmailAndPassword(auth, email, password)

@@ -6,8 +6,6 @@ import { Conflict, Expense, Group, Notification, Tombstone } from "../core/schem
 export type { GroupSettings } from "../core/schemas";
 export { compareTimestamps, laterOf } from "../core/timestamps";
 
-export const PROJECT_ID = "demo-expense-sync";
-
 /** An expense as the server stores it: the user's fields plus the sync fields. */
 export type ExpenseRecord = Expense<Timestamp>;
 /** What the user types for an expense: everything but the sync fields. */

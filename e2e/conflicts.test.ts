@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { DocumentData, Timestamp as AdminTimestamp } from "firebase-admin/firestore";
 import { FirestoreError, doc, serverTimestamp, updateDoc } from "firebase/firestore";
-import { adminDb, clearFirestore, eventually } from "../functions/test/support/emulator";
+import { adminDb, clearFirestore, eventually } from "../tools/emulator";
 import { Device, SyncClient, editExpense, fetchConflict, fetchUnreadNotifications, markNotificationRead, softDeleteExpense } from "../client";
 import { Fleet, dinner, expensesBy, groupOf, serverExpenses } from "./support/fleet";
 

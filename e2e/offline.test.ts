@@ -5,8 +5,8 @@ import { expect } from "chai";
 import { FieldValue, Timestamp as AdminTimestamp } from "firebase-admin/firestore";
 import { getDocFromCache } from "firebase/firestore";
 import { randomUUID } from "node:crypto";
-import { adminDb, clearFirestore, eventually } from "../functions/test/support/emulator";
-import { Device, GroupReplica, SyncClient, createExpense, editExpense, emulatorHostsFromEnv, expenseRef, newExpenseId } from "../client";
+import { adminDb, clearFirestore, emulatorHostsFromEnv, eventually } from "../tools/emulator";
+import { Device, GroupReplica, SyncClient, createExpense, editExpense, expenseRef, newExpenseId } from "../client";
 import { FlakyLink } from "./support/flakyLink";
 import { Fleet, dinner, expensesBy, groupOf, replicaAndServer, serverExpenses } from "./support/fleet";
 

@@ -2,7 +2,7 @@
 // clients through the real rules and triggers on the emulator suite.
 import { expect } from "chai";
 import { FirestoreError, collection, doc, getDocFromServer, getDocsFromServer, onSnapshot } from "firebase/firestore";
-import { clearFirestore } from "../functions/test/support/emulator";
+import { clearFirestore } from "../tools/emulator";
 import { createExpense, editExpense, expensesSinceQuery, myGroupsQuery, newExpenseId, removeMember } from "../client";
 import { Fleet, dinner, expensesBy, groupOf, replicaAndServer } from "./support/fleet";
 

@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { Timestamp as AdminTimestamp } from "firebase-admin/firestore";
 import { purgeExpired } from "../functions/src/purge";
-import { adminDb, clearFirestore, eventually } from "../functions/test/support/emulator";
+import { adminDb, clearFirestore, eventually } from "../tools/emulator";
 import { ReadMeter, createExpense, editExpense, newExpenseId, restoreExpense, softDeleteExpense } from "../client";
 import { Fleet, dinner, expensesBy, groupOf, replicaAndServer, serverExpenses } from "./support/fleet";
 

@@ -8,9 +8,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { crc32 } from "node:zlib";
+import { region } from "../functions/src/config";
+import { PROJECT_ID } from "../tools/emulator";
 
+// The operator commands take the emulators' project id from here, with the rest of the setup.
+export { PROJECT_ID };
 export const ROOT = resolve(__dirname, "..");
-export const PROJECT_ID = "demo-expense-sync";
 const WORK_DIR = join(ROOT, ".emulators");
 const FIRESTORE_MAIN_CLASS = "com.google.cloud.datastore.emulator.firestore.CloudFirestore";
 const SDK_ROOTS = ["/usr/lib/google-cloud-sdk", "/usr/share/google-cloud-sdk", "/opt/google-cloud-sdk"];
@@ -20,6 +23,12 @@ export class EmulatorSetupError extends Error {}
 
 export interface EmulatorPlan {
   env: Record<string, string>;
+  /** EMULATOR_PORT_OFFSET, as the ports below are moved by it. */
+  portOffset: number;
+  /** Every emulator's port (see emulatorPorts). */
+  ports: Record<string, number>;
+  /** The region the functions run in, as the Functions emulator names them (`REGION-name`). */
+  functionsRegion: string;
   /** Emulators to start, in `--only` form. */
   only: string[];
   notes: string[];
@@ -160,15 +169,20 @@ type EmulatorConfig = Record<string, { port?: number; websocketPort?: number; en
 const FETCH_BLOCKED_PORTS = new Set([4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080]);
 
 /**
- * How far a port offset moves the ports: to the (offset / 100)-th block of 1000 in which no port
- * is one fetch refuses. The default ports differ from each other modulo 1000, so blocks never
- * collide, whatever the offsets of the suites running side by side.
+ * How far a port offset moves the ports: to the n-th block of 1000 in which no port is one fetch
+ * refuses. Below 100 the offset is n, so suites given offsets 1, 2, 3 each get a block of their
+ * own; from 100 on, n counts started hundreds (100 is the first block, as 1 is). The default ports
+ * differ from each other modulo 1000, so blocks never collide.
  */
-export function portShift(portOffset: number, basePorts: number[] = Object.values(emulatorPorts())): number {
+export function portShift(portOffset: number, basePorts: number[] = Object.values(emulatorPorts(0))): number {
+  const block = portOffset < 100 ? portOffset : Math.ceil(portOffset / 100);
   let shift = 0;
-  for (let usable = 0; usable < Math.ceil(portOffset / 100); ) {
+  for (let usable = 0; usable < block; ) {
     shift += 1000;
     if (!basePorts.some((port) => FETCH_BLOCKED_PORTS.has(port + shift))) usable += 1;
+  }
+  if (Math.max(...basePorts) + shift > 65_535) {
+    throw new EmulatorSetupError(`EMULATOR_PORT_OFFSET=${portOffset} moves the emulator ports past 65535: use a smaller one.`);
   }
   return shift;
 }
@@ -195,10 +209,36 @@ function emulatorConfig(uiEnabled: boolean, portOffset: number): string {
 }
 
 /**
- * Works out environment, emulator list and config. `interactive` adds the Pub/Sub emulator (so
- * the scheduled functions load) and the Emulator UI where either can be had.
+ * EMULATOR_PORT_OFFSET (0 when unset): every command that starts emulators reads it here, so a
+ * suite, a benchmark and `npm start` given the same offset all land on the same ports.
+ */
+export function emulatorPortOffset(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.EMULATOR_PORT_OFFSET ?? "0";
+  if (!/^\d+$/.test(raw)) throw new EmulatorSetupError(`EMULATOR_PORT_OFFSET must be a whole number, got ${JSON.stringify(raw)}.`);
+  return Number(raw);
+}
+
+/**
+ * The region the functions run in on the emulators: SYNC_REGION as the Functions emulator reads
+ * it (the functions' dotenv files for this project, through firebase-tools' own loader), else the
+ * parameter's default in functions/src/config.ts.
+ */
+export function functionsRegion(functionsDir = join(ROOT, "functions")): string {
+  // Loaded here, not on import: firebase-tools takes most of a second to load, and the operator
+  // commands that take PROJECT_ID from this module never start emulators.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadUserEnvs } = require("firebase-tools/lib/functions/env") as typeof import("firebase-tools/lib/functions/env");
+  const fromDotenv = loadUserEnvs({ functionsSource: functionsDir, projectId: PROJECT_ID, isEmulator: true })[region.name];
+  // The default is a literal string in config.ts, not an expression.
+  return fromDotenv ?? (region.options.default as string);
+}
+
+/**
+ * Works out environment, emulator list, ports and config. `interactive` adds the Pub/Sub emulator
+ * (so the scheduled functions load) and the Emulator UI where either can be had.
  */
 export function planEmulators(options: { interactive: boolean; portOffset?: number }): EmulatorPlan {
+  const portOffset = options.portOffset ?? emulatorPortOffset();
   const notes: string[] = [];
   const env: Record<string, string> = {};
   const java = javaMajorVersion();
@@ -215,7 +255,16 @@ export function planEmulators(options: { interactive: boolean; portOffset?: numb
     uiEnabled = uiAvailable();
     if (!uiEnabled) notes.push("Emulator UI unavailable offline: starting without it (run `npx firebase setup:emulators:ui` once online to get it).");
   }
-  return { env, only, notes, uiEnabled, configPath: emulatorConfig(uiEnabled, options.portOffset ?? 0) };
+  return {
+    env,
+    portOffset,
+    ports: emulatorPorts(portOffset),
+    functionsRegion: functionsRegion(),
+    only,
+    notes,
+    uiEnabled,
+    configPath: emulatorConfig(uiEnabled, portOffset),
+  };
 }
 
 export function firebaseBin(): string {
@@ -241,13 +290,15 @@ function shellQuote(arg: string): string {
 
 export interface ExecResult {
   status: number;
+  plan: EmulatorPlan;
   /** Every line the emulators and the command printed, when `onLine` was given. */
   lines: string[];
 }
 
 /**
  * Runs `argv` inside `firebase emulators:exec` on the demo project (Auth, Firestore, Functions),
- * so it can reach nothing in production. With `onLine`, output is captured line by line (the
+ * so it can reach nothing in production, on ports moved by `portOffset` (else by
+ * EMULATOR_PORT_OFFSET). With `onLine`, output is captured line by line (the
  * benchmarks read the Functions emulator's structured logs from it) instead of passed through.
  */
 export function execInEmulators(argv: string[], options: { portOffset?: number; onLine?: (line: string) => void } = {}): Promise<ExecResult> {
@@ -267,6 +318,6 @@ export function execInEmulators(argv: string[], options: { portOffset?: number; 
   }
   return new Promise((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code) => resolve({ status: code ?? 1, lines }));
+    child.on("close", (code) => resolve({ status: code ?? 1, plan, lines }));
   });
 }

@@ -3,7 +3,8 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { loadSeed } from "../seed/load";
-import { EmulatorSetupError, PROJECT_ID, ROOT, emulatorPorts, firebaseBin, planEmulators } from "./emulators";
+import { PROJECT_ID } from "../tools/emulator";
+import { EmulatorSetupError, ROOT, firebaseBin, planEmulators } from "./emulators";
 
 // The last line of the CLI's ready banner: seed and print the summary after it, not inside it.
 const READY_LINE = /Issues\? Report them at/;
@@ -44,14 +45,15 @@ async function main(): Promise<void> {
     throw error;
   }
   for (const note of plan.notes) process.stdout.write(`${note}\n`);
-  const ports = emulatorPorts();
+  const { ports } = plan;
   const child = spawn(
     process.execPath,
     [firebaseBin(), "emulators:start", "--config", plan.configPath, "--project", PROJECT_ID, "--only", plan.only.join(",")],
     { cwd: ROOT, stdio: ["inherit", "pipe", "inherit"], env: { ...process.env, ...plan.env } },
   );
+  let failed = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
-  child.on("exit", (code) => process.exit(code ?? 0));
+  child.on("exit", (code) => process.exit(failed ? 1 : (code ?? 0)));
 
   const lines = createInterface({ input: child.stdout });
   let seeded = false;
@@ -66,7 +68,9 @@ async function main(): Promise<void> {
       const summary = await loadSeed({ projectId: PROJECT_ID });
       process.stdout.write(connectionGuide(ports, plan.uiEnabled, summary));
     } catch (error) {
-      process.stderr.write(`Seeding failed: ${(error as Error).message}\n`);
+      // A backend left with its triggers off would look ready and silently do nothing: stop it.
+      failed = true;
+      process.stderr.write(`npm start failed, stopping the emulators: ${(error as Error).message}\n`);
       child.kill("SIGINT");
     }
   }

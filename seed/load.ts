@@ -1,6 +1,7 @@
 // Loads the committed seed (seed/data) into the emulators: `npm run seed` against running
 // emulators, or loadSeed() from scripts and tests. Every document is checked against the schema
-// for its path before anything is written, and the loader refuses to run outside the emulators.
+// for its path before anything is written, and the loader refuses to run outside the emulators or
+// on a project that is not a demo- one.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { deleteApp, initializeApp } from "firebase-admin/app";
@@ -8,24 +9,22 @@ import { Auth, getAuth } from "firebase-admin/auth";
 import { Firestore, Timestamp, getFirestore } from "firebase-admin/firestore";
 import { z } from "zod";
 import { DocumentKind, documentSchemas, expenseMembershipIssues, kindOfPath, uidSchema } from "../core/schemas";
-import { PROJECT_ID } from "../scripts/emulators";
-import { emulatorRequest } from "./emulatorHttp";
+import { UsageError, parseCommandLine, runCommand } from "../tools/cli";
+import { PROJECT_ID, TriggerSwitchOptions, withoutTriggers } from "../tools/emulator";
 
 export const DEFAULT_SEED_DIR = join(__dirname, "data");
 const ACCOUNTS_FILE = "accounts.json";
 const DOCUMENTS_DIR = "firestore";
-const DEFAULT_EMULATOR_HUB = "127.0.0.1:4400";
 /** Firestore's limit of writes per batch. */
 const BATCH_LIMIT = 500;
 
 export interface LoadSeedOptions {
-  projectId: string;
+  /** A demo- project; the emulators' own when absent. */
+  projectId?: string;
   /** Directory holding accounts.json and firestore/**\/*.json; seed/data when absent. */
   dir?: string;
-  /** The emulator hub as host:port; $FIREBASE_EMULATOR_HUB, else 127.0.0.1:4400. */
-  emulatorHub?: string;
-  /** Receives what the caller should know but that does not stop the load; stderr when absent. */
-  onNote?: (note: string) => void;
+  /** How to reach the emulator hub to switch the triggers off and on again. */
+  triggerSwitch?: TriggerSwitchOptions;
 }
 
 export interface SeedDocument {
@@ -241,26 +240,21 @@ export function readSeed(dir: string = DEFAULT_SEED_DIR): Seed {
   return { documents, accounts };
 }
 
-function requireEmulators(): void {
-  const missing = ["FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST"].filter((name) => !process.env[name]);
-  if (missing.length === 0) return;
-  throw new Error(
-    `${missing.join(" and ")} not set: the seed loader only ever writes to the emulators, never to a real project. ` +
-      "Run it against running emulators, e.g. FIRESTORE_EMULATOR_HOST=127.0.0.1:8080 FIREBASE_AUTH_EMULATOR_HOST=127.0.0.1:9099 npm run seed " +
-      "(`npm start` starts the emulators and seeds them itself).",
-  );
-}
-
-/** Asks the emulator hub to switch Cloud Functions background triggers; a note when it could not. */
-async function switchBackgroundTriggers(hub: string, action: "disable" | "enable"): Promise<string | undefined> {
-  const url = `http://${hub}/functions/${action}BackgroundTriggers`;
-  try {
-    const response = await emulatorRequest("PUT", url);
-    if (response.status >= 200 && response.status < 300) return undefined;
-    return `the emulator hub answered ${response.status} to PUT ${url}: ${response.body.trim()}`;
-  } catch (error) {
-    return `no emulator hub reachable at ${hub} (${(error as Error).message})`;
+/** The project to write to: a demo- one, on the emulators, or a UsageError saying why not. */
+function seedTarget(projectId = PROJECT_ID): string {
+  const variables = ["FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST", "FIREBASE_EMULATOR_HUB"];
+  const missing = variables.filter((name) => !process.env[name]);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `${missing.join(" and ")} not set: the seed loader only ever writes to the emulators, never to a real project ` +
+        "(`npm start` starts them and seeds them; for running ones set FIRESTORE_EMULATOR_HOST=127.0.0.1:8080 " +
+        "FIREBASE_AUTH_EMULATOR_HOST=127.0.0.1:9099 FIREBASE_EMULATOR_HUB=127.0.0.1:4400)",
+    );
   }
+  if (!projectId.startsWith("demo-")) {
+    throw new UsageError(`${projectId} is not a demo- project: the seed loader only writes to demo- projects on the emulators`);
+  }
+  return projectId;
 }
 
 async function writeDocuments(db: Firestore, documents: SeedDocument[]): Promise<void> {
@@ -304,49 +298,45 @@ function summarize(seed: Seed): string {
 
 /**
  * Validates the whole seed, then writes it to the emulators with the background triggers off (so
- * it lands exactly as written) and creates its Auth accounts. Safe to re-run: documents are
- * overwritten and existing accounts updated. Returns a one-line summary.
+ * it lands exactly as written) and creates its Auth accounts. Fails, having written nothing, if
+ * the triggers cannot be switched off, and fails loudly if they cannot be switched back on. Safe
+ * to re-run: documents are overwritten and existing accounts updated. Returns a one-line summary.
  */
-export async function loadSeed(options: LoadSeedOptions): Promise<string> {
-  requireEmulators();
+export async function loadSeed(options: LoadSeedOptions = {}): Promise<string> {
+  const projectId = seedTarget(options.projectId);
   const seed = readSeed(options.dir ?? DEFAULT_SEED_DIR);
-  const note = options.onNote ?? ((message: string) => process.stderr.write(`seed: ${message}\n`));
-  const hub = options.emulatorHub ?? process.env.FIREBASE_EMULATOR_HUB ?? DEFAULT_EMULATOR_HUB;
-
-  const app = initializeApp({ projectId: options.projectId }, "seed");
+  const app = initializeApp({ projectId }, "seed");
   try {
-    const disableProblem = await switchBackgroundTriggers(hub, "disable");
-    if (disableProblem) note(`${disableProblem}; Cloud Functions triggers stay on while seeding (the seed is consistent, so they should change nothing).`);
-    try {
+    await withoutTriggers(async () => {
       await writeDocuments(getFirestore(app), seed.documents);
       await upsertAccounts(getAuth(app), seed.accounts);
-    } finally {
-      if (!disableProblem) {
-        const enableProblem = await switchBackgroundTriggers(hub, "enable");
-        if (enableProblem) note(`${enableProblem}; Cloud Functions background triggers may still be disabled: restart the emulators.`);
-      }
-    }
+    }, options.triggerSwitch);
   } finally {
     await deleteApp(app);
   }
   return summarize(seed);
 }
 
-function projectIdFromArgs(args: string[]): string {
-  const index = args.findIndex((arg) => arg === "--project" || arg.startsWith("--project="));
-  if (index === -1) return PROJECT_ID;
-  return args[index].includes("=") ? args[index].slice("--project=".length) : (args[index + 1] ?? PROJECT_ID);
-}
+const USAGE = `Usage: npm run seed [-- --project ID]
 
-async function main(): Promise<void> {
-  const projectId = projectIdFromArgs(process.argv.slice(2));
-  try {
-    const summary = await loadSeed({ projectId });
-    process.stdout.write(`Seeded ${projectId}: ${summary}\n`);
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exitCode = 1;
+Loads seed/data (users, groups, expenses, Auth accounts) into running emulators, with the Cloud
+Functions background triggers off while it writes. Reads FIRESTORE_EMULATOR_HOST,
+FIREBASE_AUTH_EMULATOR_HOST and FIREBASE_EMULATOR_HUB; \`npm start\` starts the emulators and
+seeds them itself.
+
+  --project ID   a demo- project on the emulators (default ${PROJECT_ID})
+  -h, --help     this text
+`;
+
+async function main(): Promise<number> {
+  const { values, help } = parseCommandLine(process.argv.slice(2), { project: { type: "string" } });
+  if (help) {
+    process.stdout.write(USAGE);
+    return 0;
   }
+  const summary = await loadSeed({ projectId: values.project });
+  process.stdout.write(`Seeded ${values.project ?? PROJECT_ID}: ${summary}\n`);
+  return 0;
 }
 
-if (require.main === module) void main();
+if (require.main === module) runCommand(main);

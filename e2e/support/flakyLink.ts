@@ -2,6 +2,7 @@
 // cut (every connection reset, new ones refused) or lose replies (requests still reach the server,
 // nothing comes back) — what disableNetwork() cannot show, since the SDK then knows it is offline.
 import { Server, Socket, createServer, connect } from "node:net";
+import type { HostAndPort } from "../../tools/emulator";
 
 type LinkState = "up" | "cut" | "losing-replies";
 
@@ -15,16 +16,14 @@ export class FlakyLink {
   droppedReplyBytes = 0;
 
   private constructor(
-    private readonly target: { host: string; port: number },
+    private readonly target: HostAndPort,
     server: Server,
   ) {
     this.server = server;
   }
 
-  /** Starts relaying `127.0.0.1:<port>` to `targetHostPort`. */
-  static async open(targetHostPort: string): Promise<FlakyLink> {
-    const at = targetHostPort.lastIndexOf(":");
-    const target = { host: targetHostPort.slice(0, at), port: Number(targetHostPort.slice(at + 1)) };
+  /** Starts relaying `127.0.0.1:<port>` to `target`. */
+  static async open(target: HostAndPort): Promise<FlakyLink> {
     const server = createServer();
     const link = new FlakyLink(target, server);
     server.on("connection", (device) => link.relay(device));
@@ -32,11 +31,11 @@ export class FlakyLink {
     return link;
   }
 
-  /** `host:port` for the device to use as its Firestore host. */
-  get hostPort(): string {
+  /** Where the device connects instead of the Firestore emulator. */
+  get hostPort(): HostAndPort {
     const address = this.server.address();
     if (address === null || typeof address === "string") throw new Error("link is not listening");
-    return `127.0.0.1:${address.port}`;
+    return { host: "127.0.0.1", port: address.port };
   }
 
   private relay(device: Socket): void {

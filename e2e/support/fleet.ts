@@ -3,10 +3,11 @@
 import { Timestamp as ClientTimestamp } from "firebase/firestore";
 import { DocumentData } from "firebase-admin/firestore";
 import { randomUUID } from "node:crypto";
-import { adminDb, eventually } from "../../functions/test/support/emulator";
+import { PROJECT_ID, adminDb, emulatorHostsFromEnv, eventually } from "../../tools/emulator";
 import {
   Credentials,
   Device,
+  DeviceOptions,
   EmulatorHosts,
   ExpenseFields,
   GroupReplica,
@@ -33,14 +34,18 @@ export class Fleet {
   /** A new account, signed in on its first device. */
   async newUser(name: string, hosts?: EmulatorHosts): Promise<{ user: User; device: Device }> {
     const credentials = { email: `${name}-${randomUUID()}@e2e.test`, password: `pw-${randomUUID()}` };
-    const device = await Device.open({ label: `${name}-1`, credentials, signUp: true, hosts });
-    this.devices.push(device);
+    const device = await this.open({ label: `${name}-1`, credentials, signUp: true }, hosts);
     return { user: { name, credentials, uid: device.uid }, device };
   }
 
   /** Another device (or an app restart) of an existing user. */
-  async device(user: User, label: string, hosts?: EmulatorHosts): Promise<Device> {
-    const device = await Device.open({ label: `${user.name}-${label}`, credentials: user.credentials, hosts });
+  device(user: User, label: string, hosts?: EmulatorHosts): Promise<Device> {
+    return this.open({ label: `${user.name}-${label}`, credentials: user.credentials }, hosts);
+  }
+
+  /** A device on the emulators the suite runs on, unless `hosts` says otherwise. */
+  private async open(options: Omit<DeviceOptions, "projectId" | "hosts">, hosts = emulatorHostsFromEnv()): Promise<Device> {
+    const device = await Device.open({ ...options, projectId: PROJECT_ID, hosts });
     this.devices.push(device);
     return device;
   }

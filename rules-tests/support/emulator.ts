@@ -5,30 +5,14 @@ import { initializeTestEnvironment, type RulesTestEnvironment } from "@firebase/
 import { setLogLevel } from "firebase/firestore";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { emulatorAddress, emulatorUrl } from "../../tools/emulator";
 
 export const RULES_PROJECT_ID = "demo-expense-sync-rules";
 export const RULES_PATH = join(__dirname, "..", "..", "firestore.rules");
 
-export interface HostAndPort {
-  host: string;
-  port: number;
-}
-
-/** FIRESTORE_EMULATOR_HOST as set by the emulator harness: `host:port` or `[ipv6]:port`. */
-export function firestoreEmulatorHost(): HostAndPort {
-  const value = process.env.FIRESTORE_EMULATOR_HOST;
-  if (!value) {
-    throw new Error("FIRESTORE_EMULATOR_HOST is not set: run the rules tests through `npx tsx scripts/test.ts`.");
-  }
-  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(value);
-  if (!match) throw new Error(`FIRESTORE_EMULATOR_HOST must be host:port, got "${value}".`);
-  return { host: match[1], port: Number(match[2]) };
-}
-
-/** Base URL of the emulator's REST endpoints (brackets restored for an IPv6 host). */
+/** Base URL of the Firestore emulator's REST endpoints. */
 export function emulatorBaseUrl(): string {
-  const { host, port } = firestoreEmulatorHost();
-  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return emulatorUrl(emulatorAddress("FIRESTORE_EMULATOR_HOST"), "");
 }
 
 let environment: Promise<RulesTestEnvironment> | undefined;
@@ -39,7 +23,7 @@ setLogLevel("error");
 export function rulesTestEnv(): Promise<RulesTestEnvironment> {
   environment ??= initializeTestEnvironment({
     projectId: RULES_PROJECT_ID,
-    firestore: { ...firestoreEmulatorHost(), rules: readFileSync(RULES_PATH, "utf8") },
+    firestore: { ...emulatorAddress("FIRESTORE_EMULATOR_HOST"), rules: readFileSync(RULES_PATH, "utf8") },
   });
   return environment;
 }

@@ -1,6 +1,7 @@
 // Issue 5's hot group: 500 expense writes from several clients into one group within seconds.
 import { expect } from "chai";
-import { adminDb, clearFirestore, drainTriggers, PROJECT_ID } from "../support/emulator";
+import { adminDb, clearFirestore, PROJECT_ID } from "../../../tools/emulator";
+import { drainTriggers } from "../support/emulator";
 import { expectedCounts, runBurst } from "../support/burst";
 
 describe("a hot group (500 writes from 5 clients within seconds)", function () {

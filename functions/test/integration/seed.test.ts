@@ -2,44 +2,44 @@
 // consistent and exactly what the generator produces, it lands in Firestore as written and valid,
 // its accounts sign in, re-loading is harmless, and a broken seed writes nothing.
 import { expect } from "chai";
+import { spawnSync } from "node:child_process";
 import { App, deleteApp, initializeApp } from "firebase-admin/app";
 import { DocumentData, Firestore, Timestamp, getFirestore } from "firebase-admin/firestore";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { emulatorRequest } from "../../../seed/emulatorHttp";
 import { buildSeedFiles } from "../../../seed/generate";
 import { DEFAULT_SEED_DIR, Seed, SeedDocument, SeedValidationError, loadSeed, readSeed } from "../../../seed/load";
-import { PROJECT_ID } from "../../../scripts/emulators";
-import { clearFirestore } from "../support/emulator";
+import { UsageError } from "../../../tools/cli";
+import { PROJECT_ID, adminDb, clearFirestore, emulatorAddress, emulatorRequest, eventually } from "../../../tools/emulator";
+import { expenseFixture } from "../support/fixtures";
 import { DocumentKind, Expense, Group, SyncConfig, documentSchemas, expenseMembershipIssues, kindOfPath } from "../../../core/schemas";
 
-function emulatorHost(name: "FIRESTORE_EMULATOR_HOST" | "FIREBASE_AUTH_EMULATOR_HOST"): string {
-  const host = process.env[name];
-  if (!host) throw new Error(`${name} is not set: run this suite through scripts/test.ts (firebase emulators:exec)`);
-  return host;
-}
+const ROOT = join(__dirname, "..", "..", "..");
 
 async function clearEmulators(): Promise<void> {
   await clearFirestore();
-  const auth = `http://${emulatorHost("FIREBASE_AUTH_EMULATOR_HOST")}/emulator/v1/projects/${PROJECT_ID}/accounts`;
-  const response = await emulatorRequest("DELETE", auth);
-  expect(response.status, `DELETE ${auth}: ${response.body}`).to.equal(200);
+  const path = `/emulator/v1/projects/${PROJECT_ID}/accounts`;
+  const response = await emulatorRequest("DELETE", emulatorAddress("FIREBASE_AUTH_EMULATOR_HOST"), path);
+  expect(response.status, `DELETE ${path}: ${response.body}`).to.equal(200);
 }
 
 /** Signs in through the Auth emulator's REST API; the uid it signed in as. */
 async function signIn(email: string, password: string): Promise<string> {
-  const url = `http://${emulatorHost("FIREBASE_AUTH_EMULATOR_HOST")}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo-key`;
-  const response = await emulatorRequest("POST", url, { json: { email, password, returnSecureToken: true } });
+  const path = "/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo-key";
+  const response = await emulatorRequest("POST", emulatorAddress("FIREBASE_AUTH_EMULATOR_HOST"), path, { json: { email, password, returnSecureToken: true } });
   const body = JSON.parse(response.body) as { localId?: string; error?: { message: string } };
   if (response.status !== 200 || !body.localId) throw new Error(`sign-in of ${email} failed: ${body.error?.message ?? response.status}`);
   return body.localId;
 }
 
 async function authAccountCount(): Promise<number> {
-  const url = `http://${emulatorHost("FIREBASE_AUTH_EMULATOR_HOST")}/identitytoolkit.googleapis.com/v1/projects/${PROJECT_ID}/accounts:query`;
-  const response = await emulatorRequest("POST", url, { json: { returnUserInfo: false }, headers: { authorization: "Bearer owner" } });
+  const path = `/identitytoolkit.googleapis.com/v1/projects/${PROJECT_ID}/accounts:query`;
+  const response = await emulatorRequest("POST", emulatorAddress("FIREBASE_AUTH_EMULATOR_HOST"), path, {
+    json: { returnUserInfo: false },
+    headers: { authorization: "Bearer owner" },
+  });
   expect(response.status, `accounts:query: ${response.body}`).to.equal(200);
   return Number((JSON.parse(response.body) as { recordsCount?: string }).recordsCount ?? 0);
 }
@@ -298,21 +298,42 @@ describe("seed loader (emulators)", function () {
   describe("from empty emulators", () => {
     beforeEach(clearEmulators);
 
-    it("still loads, with a note, when no emulator hub answers", async () => {
-      const notes: string[] = [];
-      const hub = `127.0.0.1:${await unusedPort()}`;
-      const summary = await loadSeed({ projectId: PROJECT_ID, emulatorHub: hub, onNote: (note) => notes.push(note) });
-      expect(notes.join("\n")).to.contain(`no emulator hub reachable at ${hub}`);
-      expect(summary).to.contain("4 groups");
-      expect([...(await loadedDocuments(db)).keys()].sort()).to.deep.equal(seedPaths);
+    it("leaves the Cloud Functions triggers on: an expense written after the load raises its group's lastActivityAt", async () => {
+      await loadSeed();
+      const group = db.doc("groups/tokyo-trip");
+      const expense = group.collection("expenses").doc("after-seed");
+      await expense.set(expenseFixture("alice", (await group.get()).get("memberIds") as string[]));
+      const writtenAt = (await expense.get()).get("updatedAt") as Timestamp;
+      await eventually("the expense trigger to raise lastActivityAt", async () =>
+        ((await group.get()).get("lastActivityAt") as Timestamp).isEqual(writtenAt) ? true : undefined,
+      );
     });
 
-    for (const variable of ["FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST"] as const) {
+    it("fails in one sentence naming the hub, within its deadline, and writes nothing when no emulator hub answers", async () => {
+      const hub = { host: "127.0.0.1", port: await unusedPort() };
+      const started = Date.now();
+      const error = await loadError(loadSeed({ triggerSwitch: { hub, timeoutMs: 1_500 } }));
+      expect(Date.now() - started).to.be.below(10_000);
+      expect(error.message).to.match(new RegExp(`^could not disable the Cloud Functions background triggers through the emulator hub at http://127\\.0\\.0\\.1:${hub.port} \\(\\d+ attempts in 1\\.5 s, last: .*ECONNREFUSED.*\\)$`));
+      expect((await loadedDocuments(db)).size).to.equal(0);
+      expect(await authAccountCount()).to.equal(0);
+    });
+
+    it("refuses a project that is not a demo- one, writing nothing", async () => {
+      const error = await loadError(loadSeed({ projectId: "expense-sync-prod" }));
+      expect(error).to.be.instanceOf(UsageError);
+      expect(error.message).to.equal("expense-sync-prod is not a demo- project: the seed loader only writes to demo- projects on the emulators");
+      expect((await loadedDocuments(db)).size).to.equal(0);
+      expect(await authAccountCount()).to.equal(0);
+    });
+
+    for (const variable of ["FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST", "FIREBASE_EMULATOR_HUB"] as const) {
       it(`refuses to run without ${variable} (it never writes to a real project)`, async () => {
         const host = process.env[variable];
         delete process.env[variable];
         try {
           const error = await loadError(loadSeed({ projectId: PROJECT_ID }));
+          expect(error).to.be.instanceOf(UsageError);
           expect(error.message).to.contain(`${variable} not set`).and.to.contain("only ever writes to the emulators");
         } finally {
           if (host !== undefined) process.env[variable] = host;
@@ -441,4 +462,32 @@ describe("seed loader (emulators)", function () {
       });
     }
   });
+});
+
+describe("npm run seed (the command)", function () {
+  this.timeout(60_000);
+
+  function seedCommand(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+    return spawnSync("npx", ["tsx", "seed/load.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+  }
+
+  it("prints its usage with --help", () => {
+    const { status, stdout } = seedCommand("--help");
+    expect(status).to.equal(0);
+    expect(stdout).to.contain("Usage: npm run seed").and.to.contain("--project ID");
+  });
+
+  for (const [args, reason] of [
+    [["--projekt", "demo-x"], "unknown option '--projekt'"],
+    [["--project", "expense-sync-prod"], "expense-sync-prod is not a demo- project"],
+  ] as const) {
+    it(`exits 2 with one sentence for ${args.join(" ")}, writing nothing`, async () => {
+      await clearFirestore();
+      const { status, stderr } = seedCommand(...args);
+      expect(status).to.equal(2);
+      expect(stderr.trim().split("\n")).to.have.length(1);
+      expect(stderr).to.contain(reason);
+      expect((await loadedDocuments(adminDb())).size).to.equal(0);
+    });
+  }
 });

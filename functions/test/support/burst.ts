@@ -3,7 +3,7 @@
 // `npm run bench:triggers`.
 import { deleteApp, initializeApp } from "firebase-admin/app";
 import { Firestore, FieldValue, Timestamp, getFirestore } from "firebase-admin/firestore";
-import { eventually } from "./emulator";
+import { eventually } from "../../../tools/emulator";
 import { editFields, expenseFixture, groupFixture } from "./fixtures";
 
 export interface BurstOptions {

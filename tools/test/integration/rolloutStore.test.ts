@@ -1,32 +1,17 @@
 // The rollout command against the Firestore emulator: the transaction and its audit trail
-// (through rolloutStore), and the real CLI as an operator runs it (scripts/rollout.ts).
+// (through rolloutStore), and the real CLI as an operator runs it (tools/rollout.ts).
 import { expect } from "chai";
 import { Firestore, Timestamp } from "firebase-admin/firestore";
-import { execFile } from "node:child_process";
-import { resolve } from "node:path";
+import { LIMITS } from "../../../core/schemas";
 import { RolloutActor } from "../../rolloutCommand";
 import { changeSyncConfig, readSyncConfigStatus, StoredSyncConfigError, SYNC_CONFIG_HISTORY_PATH, SYNC_CONFIG_PATH } from "../../rolloutStore";
-import { adminDb, clearFirestore } from "../../../functions/test/support/emulator";
+import { adminDb, clearFirestore } from "../../emulator";
+import { runTool, usageErrorSentence } from "../support/runTool";
 
-const ROOT = resolve(__dirname, "../../..");
 const OPERATOR: RolloutActor = { actor: "ops@example.com", source: "flag" };
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `npm run rollout -- ...args` the way an operator would (tsx, repo root, emulator env). */
-function rolloutCliIn(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> {
-  return new Promise((done) => {
-    execFile(process.execPath, [require.resolve("tsx/cli"), "scripts/rollout.ts", ...args], { cwd: ROOT, env }, (error, stdout, stderr) => {
-      done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-const rolloutCli = (...args: string[]) => rolloutCliIn(process.env, ...args);
+/** `npm run rollout -- ...args` the way an operator would run it, on this suite's emulator. */
+const rolloutCli = (...args: string[]) => runTool("tools/rollout.ts", args, process.env);
 
 describe("rollout command (emulator)", function () {
   this.timeout(60_000);
@@ -160,24 +145,42 @@ describe("rollout command (emulator)", function () {
       expect(await history()).to.have.length(2);
     });
 
-    it("rejects bad input with exit code 2, the error and the usage, writing nothing", async () => {
+    it("rejects bad input with exit code 2 and one sentence, writing nothing", async () => {
       const run = await rolloutCli("set", "--percent", "150");
       expect(run.code).to.equal(2);
-      expect(run.stderr).to.contain("error: --percent must be 0..100, got 150");
-      expect(run.stderr).to.contain("Usage: npm run rollout -- <command> [options]");
+      expect(usageErrorSentence(run)).to.equal('--percent must be a whole number from 0 to 100 (got "150")');
       expect(run.stdout).to.equal("");
       const unknown = await rolloutCli("rollback");
       expect(unknown.code).to.equal(2);
-      expect(unknown.stderr).to.contain('error: unknown command "rollback"');
+      expect(usageErrorSentence(unknown)).to.match(/^unknown command "rollback"/);
       expect((await db.doc(SYNC_CONFIG_PATH).get()).exists).to.equal(false);
     });
 
-    it("requires --project off the emulator", async () => {
+    it("refuses, with exit code 1, a change the stored config cannot take, writing nothing", async () => {
+      const full = { realtimeSyncEnabled: true, rolloutPercent: 0, allowlistUserIds: Array.from({ length: LIMITS.allowlistMax }, (_, i) => `u${i}`) };
+      await db.doc(SYNC_CONFIG_PATH).set(full);
+      const tooMany = await rolloutCli("allow", "one-more");
+      expect(tooMany.code).to.equal(1);
+      // Line-anchored: the Admin SDK may print a warning of its own first.
+      expect(tooMany.stderr).to.match(/^error: the allowlist already holds 1000 uids .*disallow one or raise the percentage instead$/m);
+
+      await db.doc(SYNC_CONFIG_PATH).set({ realtimeSyncEnabled: "yes", rolloutPercent: 0, allowlistUserIds: [] });
+      const broken = await rolloutCli("enable");
+      expect(broken.code).to.equal(1);
+      expect(broken.stderr).to.match(/^error: config\/sync does not match the schema \(realtimeSyncEnabled: /m);
+      expect(await history()).to.have.length(0);
+    });
+
+    it("requires --project off the emulator, and refuses a real project on it", async () => {
       const env = { ...process.env };
       delete env.FIRESTORE_EMULATOR_HOST;
-      const run = await rolloutCliIn(env, "status");
+      const run = await runTool("tools/rollout.ts", ["status"], env);
       expect(run.code).to.equal(2);
-      expect(run.stderr).to.contain("--project ID is required when FIRESTORE_EMULATOR_HOST is not set");
+      expect(usageErrorSentence(run)).to.equal("--project ID is required when FIRESTORE_EMULATOR_HOST is not set");
+      const real = await rolloutCli("enable", "--project", "my-real-proj");
+      expect(real.code).to.equal(2);
+      expect(usageErrorSentence(real)).to.match(/^my-real-proj is a real project id but FIRESTORE_EMULATOR_HOST is set/);
+      expect((await db.doc(SYNC_CONFIG_PATH).get()).exists).to.equal(false);
     });
   });
 });
