@@ -3,7 +3,7 @@
 // the hottest document in the group and wake every Tier-1 listener).
 import { DocumentReference, DocumentSnapshot, Timestamp, Transaction } from "firebase-admin/firestore";
 import { compareTimestamps, TimestampLike } from "../../core/timestamps";
-import { TriggerOutcome } from "./outcomes";
+import { HandledOutcome } from "./outcomes";
 
 /** True when `candidate` is later than the group's current lastActivityAt (or it has none yet). */
 export function raisesLastActivity(current: unknown, candidate: TimestampLike): boolean {
@@ -23,8 +23,13 @@ export function classifyOutcome(facts: {
   activityRaised: boolean;
   /** The conflict record, or this very activity time, was already there: a redelivery. */
   alreadyApplied: boolean;
-}): TriggerOutcome {
+  /**
+   * The document does not match its schema. Only a raise is renamed for it: a skip stays what it
+   * was, so a redelivery is not counted as applied (the invalidity is counted on its own).
+   */
+  invalidDocument?: boolean;
+}): HandledOutcome {
   if (facts.conflictRecorded) return "conflict-recorded";
-  if (facts.activityRaised) return "activity-raised";
+  if (facts.activityRaised) return facts.invalidDocument ? "invalid-document" : "activity-raised";
   return facts.alreadyApplied ? "duplicate-skipped" : "stale-skipped";
 }

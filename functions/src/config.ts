@@ -34,5 +34,5 @@ export const purgeTimeBudgetSeconds = defineInt("PURGE_TIME_BUDGET_SECONDS", {
 
 export const triggerMaxEventAgeSeconds = defineInt("TRIGGER_MAX_EVENT_AGE_SECONDS", {
   default: 3600,
-  description: "A retried trigger event older than this is logged and dropped instead of retried again.",
+  description: "A retried trigger event older than this is logged, counted as dropped-too-old and dropped instead of retried again.",
 });

@@ -2,8 +2,18 @@
 // retrying, run the handler, then log and count what it did. Handlers are idempotent, so the
 // triggers run with retry on; the age cut-off keeps a poison event from being retried for days.
 import { Firestore, Timestamp } from "firebase-admin/firestore";
-import * as logger from "firebase-functions/logger";
-import { TriggerOutcome } from "./outcomes";
+import {
+  logActivityRaised,
+  logActivityRaisedFromInvalidDocument,
+  logConflictRecorded,
+  logDuplicateSkipped,
+  logEventDropped,
+  logNotActivity,
+  logPurgeDeleteSkipped,
+  logStaleSkipped,
+  TriggerRunFields,
+} from "./logs";
+import { HandledOutcome, RecordedConflict, TombstoneChange } from "./outcomes";
 import { recordTriggerMetrics } from "./syncHealth";
 
 export interface DeliveredEvent {
@@ -12,9 +22,27 @@ export interface DeliveredEvent {
 }
 
 export interface HandlerResult {
-  outcome: TriggerOutcome | "not-activity";
+  outcome: HandledOutcome | "not-activity";
   activityAt?: Timestamp;
+  attempts?: number;
+  activityRaised?: boolean;
+  tombstone?: TombstoneChange;
+  conflict?: RecordedConflict;
+  /** The handler met a document its schema rejects (and logged how); counted apart from the outcome. */
+  invalidDocument?: boolean;
 }
+
+type RunOutcome = HandlerResult["outcome"];
+
+/** The log event of a run by its outcome; a recorded conflict logs its facts as well. */
+const RUN_EVENTS: Record<Exclude<RunOutcome, "conflict-recorded">, (run: TriggerRunFields) => void> = {
+  "activity-raised": logActivityRaised,
+  "invalid-document": logActivityRaisedFromInvalidDocument,
+  "duplicate-skipped": logDuplicateSkipped,
+  "stale-skipped": logStaleSkipped,
+  "purge-skipped": logPurgeDeleteSkipped,
+  "not-activity": logNotActivity,
+};
 
 /** Seconds between the event's commit and `now`. */
 export function eventAgeSeconds(event: DeliveredEvent, now: Date): number {
@@ -30,18 +58,32 @@ export async function deliver<R extends HandlerResult>(
 ): Promise<R | undefined> {
   const ageSeconds = eventAgeSeconds(event, new Date());
   if (ageSeconds > maxAgeSeconds) {
-    logger.error("Dropping an event older than the retry cut-off", { trigger, eventId: event.id, path: event.path, ageSeconds, maxAgeSeconds });
+    logEventDropped({ trigger, eventId: event.id, path: event.path, ageSeconds, maxAgeSeconds });
+    await recordTriggerMetrics(db, { outcome: "dropped-too-old", at: new Date() });
     return undefined;
   }
   const result = await handle();
   const finishedAt = new Date();
   // Lag from the client's commit to the server's reaction: what a Tier-1 listener waits.
   const lagMs = result.activityAt ? finishedAt.getTime() - result.activityAt.toMillis() : undefined;
-  const fields = { trigger, eventId: event.id, path: event.path, lagMs, ...result, activityAt: result.activityAt?.toDate().toISOString() };
-  if (result.outcome === "duplicate-skipped") logger.info("Skipped a duplicate delivery", fields);
-  else logger.info("Trigger applied", fields);
-  if (result.outcome !== "not-activity") {
-    await recordTriggerMetrics(db, { outcome: result.outcome, lagMs: lagMs ?? 0, at: finishedAt });
+  // Read as the union (not R's), so the checks below narrow it.
+  const outcome: RunOutcome = result.outcome;
+  const run: TriggerRunFields = {
+    trigger,
+    eventId: event.id,
+    path: event.path,
+    outcome,
+    lagMs,
+    activityAt: result.activityAt?.toDate().toISOString(),
+    attempts: result.attempts,
+    activityRaised: result.activityRaised,
+    tombstone: result.tombstone,
+    invalidDocument: result.invalidDocument,
+  };
+  if (outcome === "conflict-recorded") logConflictRecorded({ ...run, ...result.conflict });
+  else RUN_EVENTS[outcome](run);
+  if (outcome !== "not-activity") {
+    await recordTriggerMetrics(db, { outcome, lagMs, invalidDocument: result.invalidDocument, at: finishedAt });
   }
   return result;
 }

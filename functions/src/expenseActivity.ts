@@ -11,12 +11,12 @@ import {
   Timestamp,
   Transaction,
 } from "firebase-admin/firestore";
-import * as logger from "firebase-functions/logger";
 import { z } from "zod";
 import { expenseSchema } from "../../core/schemas";
 import { compareTimestamps } from "../../core/timestamps";
 import { classifyOutcome, raiseLastActivity } from "./activity";
-import { TriggerOutcome } from "./outcomes";
+import { logSchemaMismatch } from "./logs";
+import { HandledOutcome, RecordedConflict, TombstoneChange } from "./outcomes";
 
 export interface ExpenseWriteEvent {
   /** The delivery's event id (the same on a redelivery). */
@@ -30,16 +30,17 @@ export interface ExpenseWriteEvent {
 }
 
 export interface ExpenseWriteResult {
-  outcome: TriggerOutcome;
+  outcome: HandledOutcome;
   activityRaised: boolean;
-  tombstone: "written" | "removed" | "unchanged";
-  conflictId?: string;
-  /** The overwritten author who was notified of a conflict. */
-  notified?: string;
+  tombstone: TombstoneChange;
+  /** The conflict this delivery recorded (none on a redelivery, which finds it there). */
+  conflict?: RecordedConflict;
   /** When the write happened (its updatedAt, or the event time for a hard delete). */
   activityAt: Timestamp;
   /** Transaction attempts: above 1 means contention on the group (a hot group). */
   attempts: number;
+  /** The document does not match the schema (logged with the issues); the outcome says what the run did. */
+  invalidDocument: boolean;
 }
 
 /**
@@ -170,7 +171,7 @@ function warnIfInvalid(event: ExpenseWriteEvent): boolean {
   if (doc === undefined) return false;
   const parsed = expenseSchema.safeParse(doc);
   if (parsed.success) return false;
-  logger.warn("Expense document does not match the schema; activity and tombstone kept right regardless", {
+  logSchemaMismatch({
     path: `groups/${event.groupId}/expenses/${event.expenseId}`,
     eventId: event.id,
     issues: parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
@@ -182,7 +183,7 @@ function warnIfInvalid(event: ExpenseWriteEvent): boolean {
 export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent): Promise<ExpenseWriteResult> {
   const before = syncFields(event.before);
   const after = syncFields(event.after);
-  const invalid = warnIfInvalid(event);
+  const invalidDocument = warnIfInvalid(event);
   const at = activityTime(event, after);
   const groupRef = db.doc(`groups/${event.groupId}`);
   const expenseRef = groupRef.collection("expenses").doc(event.expenseId);
@@ -192,7 +193,7 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
     : undefined;
 
   let attempts = 0;
-  const result = await db.runTransaction(async (tx): Promise<ExpenseWriteResult> => {
+  return db.runTransaction(async (tx): Promise<ExpenseWriteResult> => {
     attempts += 1;
     const [group, current, tombstone, conflict] = await Promise.all([
       tx.get(groupRef),
@@ -206,13 +207,14 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
       tombstone: "unchanged",
       activityAt: at,
       attempts,
+      invalidDocument,
     };
     if (!group.exists) return untouched;
     if (isPurgeDelete(before, after, group.get("purgedBefore"))) return { ...untouched, outcome: "purge-skipped" };
 
     const tombstoneChange = reconcileTombstone(tx, tombstone, tombstoneFor(syncFields(current.data()), before, after), event.expenseId);
     const conflictRecorded = conflictRef !== undefined && conflict?.exists === false;
-    const notified = conflictRecorded
+    const recorded = conflictRecorded
       ? recordConflict(tx, conflictRef, event, before as VersionedFields, after as VersionedFields)
       : undefined;
     const activityRaised = raiseLastActivity(tx, group, at);
@@ -220,21 +222,20 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
     // another write committed at the very same instant would also show: rare, and harmless).
     const alreadyApplied = conflict?.exists === true || group.get("lastActivityAt")?.isEqual(at) === true;
     return {
-      outcome: classifyOutcome({ conflictRecorded, activityRaised, alreadyApplied }),
+      outcome: classifyOutcome({ conflictRecorded, activityRaised, alreadyApplied, invalidDocument }),
       activityRaised,
       tombstone: tombstoneChange,
-      conflictId: conflictRecorded ? conflictRef.id : undefined,
-      notified,
+      conflict: recorded,
       activityAt: at,
       attempts,
+      invalidDocument,
     };
   });
-  return invalid ? { ...result, outcome: "invalid-document" } : result;
 }
 
 /**
  * Records that `after` overwrote `before` (last writer by server time wins) with both complete
- * documents, and tells the overwritten author when that is someone else. Returns that author.
+ * documents, and tells the overwritten author when that is someone else. Returns what it recorded.
  */
 function recordConflict(
   tx: Transaction,
@@ -242,7 +243,7 @@ function recordConflict(
   event: ExpenseWriteEvent,
   before: VersionedFields,
   after: VersionedFields,
-): string | undefined {
+): RecordedConflict {
   tx.create(conflictRef, {
     expenseId: event.expenseId,
     detectedAt: FieldValue.serverTimestamp(),
@@ -261,16 +262,14 @@ function recordConflict(
       data: event.before,
     },
   });
-  logger.info("Concurrent edit: recorded conflict", {
-    groupId: event.groupId,
-    expenseId: event.expenseId,
+  const recorded: RecordedConflict = {
     conflictId: conflictRef.id,
     winnerBy: after.updatedBy,
-    overwrittenBy: before.updatedBy,
     winnerBaseVersion: after.baseVersion,
+    overwrittenBy: before.updatedBy,
     overwrittenVersion: before.version,
-  });
-  if (before.updatedBy === after.updatedBy) return undefined;
+  };
+  if (before.updatedBy === after.updatedBy) return recorded;
   tx.create(conflictRef.firestore.doc(`users/${before.updatedBy}/notifications/${conflictRef.id}`), {
     type: "conflict",
     groupId: event.groupId,
@@ -279,5 +278,5 @@ function recordConflict(
     createdAt: FieldValue.serverTimestamp(),
     readAt: null,
   });
-  return before.updatedBy;
+  return { ...recorded, notified: before.updatedBy };
 }

@@ -4,7 +4,7 @@
 import { DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
 import { isDeepStrictEqual } from "node:util";
 import { classifyOutcome, raiseLastActivity } from "./activity";
-import { TriggerOutcome } from "./outcomes";
+import { HandledOutcome } from "./outcomes";
 
 export interface GroupWriteEvent {
   id: string;
@@ -15,7 +15,7 @@ export interface GroupWriteEvent {
 }
 
 export interface GroupWriteResult {
-  outcome: TriggerOutcome | "not-activity";
+  outcome: HandledOutcome | "not-activity";
   activityAt?: Timestamp;
   /** Transaction attempts: above 1 means contention on the group. */
   attempts: number;

@@ -9,10 +9,10 @@
 // state as one run. The lease (purgeLease.ts) only keeps a second run from repeating the work.
 import { randomUUID } from "node:crypto";
 import { DocumentReference, Firestore, QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
-import * as logger from "firebase-functions/logger";
 import { compareTimestamps } from "../../core/timestamps";
 import { acquirePurgeLease, releasePurgeLease } from "./purgeLease";
 import { DocumentKind, kindOfPath } from "../../core/schemas";
+import { logPurgeBudgetClamped, logPurgeRunFailed, logPurgeRunFinished, logPurgeSkippedLeaseHeld } from "./logs";
 import { PURGE_RUNS_COLLECTION, PurgeCounts, PurgedKind, zeroPurgeCounts } from "./purgeRuns";
 
 const DAY_MS = 86_400_000;
@@ -171,7 +171,7 @@ export function planCommits<T extends { ownerId: string }>(candidates: readonly 
 export function scheduledTimeBudgetMs(configuredSeconds: number): number {
   const bound = SCHEDULED_PURGE_TIMEOUT_SECONDS - SCHEDULED_HEADROOM_SECONDS;
   if (configuredSeconds > bound) {
-    logger.warn("PURGE_TIME_BUDGET_SECONDS exceeds what the function timeout allows; using the bound", { configuredSeconds, bound });
+    logPurgeBudgetClamped({ configuredSeconds, boundSeconds: bound });
   }
   return Math.min(configuredSeconds, bound) * 1000;
 }
@@ -324,7 +324,7 @@ export async function purgeExpired(db: Firestore, options: PurgeOptions): Promis
   if (useLease) {
     const lease = await acquirePurgeLease(db, runId, options.timeBudgetMs + LEASE_MARGIN_MS);
     if (!lease.acquired) {
-      logger.info("Purge skipped: another run holds the lease", { runId, heldBy: lease.heldBy, leaseExpiresAt: lease.expiresAt.toISOString() });
+      logPurgeSkippedLeaseHeld({ runId, heldBy: lease.heldBy, leaseExpiresAt: lease.expiresAt.toISOString() });
       return report(false, { heldBy: lease.heldBy, expiresAt: lease.expiresAt });
     }
   }
@@ -333,10 +333,7 @@ export async function purgeExpired(db: Firestore, options: PurgeOptions): Promis
   try {
     complete = await workThrough(db, options, cutoffs, tally);
   } catch (error) {
-    logger.error("Purge run failed part-way; what it deleted is recorded and the next run continues", {
-      runId,
-      error: error instanceof Error ? error.message : String(error),
-    });
+    logPurgeRunFailed({ runId, error });
     throw error;
   } finally {
     // Recorded even when it failed (as incomplete): what it deleted is gone and must be counted.
@@ -360,7 +357,7 @@ async function recordRun(db: Firestore, run: PurgeReport): Promise<void> {
     complete: run.complete,
     dryRun: false,
   });
-  logger.info("Purge run finished", {
+  logPurgeRunFinished({
     runId: run.runId,
     complete: run.complete,
     deleted: run.deleted,

@@ -1,15 +1,17 @@
 // Sync-health metrics (docs/operations.md explains each one and what to do when it goes wrong).
-// Triggers count their outcome and lag into sharded per-day counters, so a burst of trigger runs
-// spreads over many documents; a daily rollup sums the shards and counts that day's conflicts,
-// tombstones and purged documents into one summary document per UTC day.
+// Triggers count their outcome, lag and any invalid document they met into sharded per-day
+// counters, so a burst of trigger runs spreads over many documents; a daily rollup sums the shards
+// and counts that day's conflicts, tombstones and purged documents into one summary document per
+// UTC day.
 import { FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
-import * as logger from "firebase-functions/logger";
+import { logMetricsNotRecorded, logPurgeRunUnreadable, logRollupWritten } from "./logs";
 import { TRIGGER_OUTCOMES, TriggerOutcome } from "./outcomes";
 import { PURGE_RUNS_COLLECTION, PURGED_KINDS, PurgeCounts, zeroPurgeCounts } from "./purgeRuns";
 
 /**
  * Outcomes whose lag is what a client waits for (the change was applied). A skipped redelivery's
- * "lag" is only how late the redelivery came, and would make the percentiles meaningless.
+ * "lag" is only how late the redelivery came, and would make the percentiles meaningless; a
+ * dropped event has none.
  */
 const LAG_MEASURED_OUTCOMES: ReadonlySet<TriggerOutcome> = new Set(["activity-raised", "conflict-recorded", "invalid-document"]);
 
@@ -68,28 +70,37 @@ function takeShard(): number {
   return shard;
 }
 
+/** One trigger invocation, as the counters see it. */
+export interface TriggerSample {
+  outcome: TriggerOutcome;
+  at: Date;
+  /** Counted into the histogram only for an outcome that applied a change. */
+  lagMs?: number;
+  /**
+   * The run met a document its schema rejects. Counted apart from the outcome, so a redelivery
+   * of one still counts as the skip it was; the invalid-document outcome always met one.
+   */
+  invalidDocument?: boolean;
+}
+
 /**
  * Counts one trigger invocation into today's counters (the day of `at`, UTC). Called once per
  * invocation after the trigger's own commit; never throws: a metrics failure only logs a warning.
  */
-export async function recordTriggerMetrics(
-  db: Firestore,
-  sample: { outcome: TriggerOutcome; lagMs: number; at: Date },
-): Promise<void> {
+export async function recordTriggerMetrics(db: Firestore, sample: TriggerSample): Promise<void> {
   try {
     if (!TRIGGER_OUTCOMES.includes(sample.outcome)) throw new Error(`unknown trigger outcome ${JSON.stringify(sample.outcome)}`);
     const day = utcDay(sample.at); // throws RangeError on an invalid Date
     const counts: Record<string, unknown> = { outcomes: { [sample.outcome]: FieldValue.increment(1) }, updatedAt: FieldValue.serverTimestamp() };
-    if (LAG_MEASURED_OUTCOMES.has(sample.outcome) && Number.isFinite(sample.lagMs)) {
+    if (LAG_MEASURED_OUTCOMES.has(sample.outcome) && sample.lagMs !== undefined && Number.isFinite(sample.lagMs)) {
       counts.lagHistogram = { [lagBucketKey(sample.lagMs)]: FieldValue.increment(1) };
+    }
+    if (sample.invalidDocument === true || sample.outcome === "invalid-document") {
+      counts.invalidDocuments = FieldValue.increment(1);
     }
     await db.doc(`${SYNC_HEALTH_DAYS_PATH}/${day}/shards/${takeShard()}`).set(counts, { merge: true });
   } catch (error) {
-    logger.warn("Sync-health metrics not recorded", {
-      outcome: sample.outcome,
-      lagMs: sample.lagMs,
-      error: error instanceof Error ? error.message : String(error),
-    });
+    logMetricsNotRecorded({ outcome: sample.outcome, lagMs: sample.lagMs, invalidDocument: sample.invalidDocument, error });
   }
 }
 
@@ -122,7 +133,7 @@ export interface SyncHealthDay {
   /** Documents hard-deleted by purge runs that finished in the day (dry runs excluded). */
   purged: PurgeCounts & { total: number };
   purgeRuns: { finished: number; complete: number; incomplete: number; dryRun: number; unreadable: number };
-  /** Trigger invocations that met an expense not matching the schema. */
+  /** Trigger invocations that met an expense not matching the schema, whatever their outcome. */
   invalidDocuments: number;
   triggerRuns: number;
   triggerOutcomes: Record<TriggerOutcome, number>;
@@ -145,11 +156,16 @@ async function countInWindow(db: Firestore, collectionGroup: string, field: stri
   return snapshot.data().count;
 }
 
-async function sumShards(db: Firestore, day: string): Promise<Pick<SyncHealthDay, "triggerRuns" | "triggerOutcomes" | "triggerLag">> {
+async function sumShards(
+  db: Firestore,
+  day: string,
+): Promise<Pick<SyncHealthDay, "invalidDocuments" | "triggerRuns" | "triggerOutcomes" | "triggerLag">> {
   const shards = await db.collection(`${SYNC_HEALTH_DAYS_PATH}/${day}/shards`).get();
   const triggerOutcomes = Object.fromEntries(TRIGGER_OUTCOMES.map((outcome) => [outcome, 0])) as Record<TriggerOutcome, number>;
   const histogram = Object.fromEntries(LAG_BUCKET_KEYS.map((key) => [key, 0]));
+  let invalidDocuments = 0;
   for (const shard of shards.docs) {
+    invalidDocuments += countOf(shard.get("invalidDocuments"));
     const outcomes = shard.get("outcomes") ?? {};
     const lags = shard.get("lagHistogram") ?? {};
     for (const outcome of TRIGGER_OUTCOMES) triggerOutcomes[outcome] += countOf(outcomes[outcome]);
@@ -157,6 +173,7 @@ async function sumShards(db: Firestore, day: string): Promise<Pick<SyncHealthDay
   }
   const samples = LAG_BUCKET_KEYS.reduce((sum, key) => sum + histogram[key], 0);
   return {
+    invalidDocuments,
     triggerRuns: TRIGGER_OUTCOMES.reduce((sum, outcome) => sum + triggerOutcomes[outcome], 0),
     triggerOutcomes,
     triggerLag: {
@@ -179,7 +196,7 @@ async function sumPurgeRuns(db: Firestore, day: string, start: Date, end: Date):
       typeof deleted === "object" && deleted !== null && PURGED_KINDS.every((kind) => Number.isInteger(deleted[kind]) && deleted[kind] >= 0);
     if (!readable) {
       purgeRuns.unreadable++;
-      logger.warn("Purge run record without readable deleted counts; left out of the rollup", { day, runId: run.id });
+      logPurgeRunUnreadable({ day, runId: run.id });
       continue;
     }
     if (run.get("complete") === true) purgeRuns.complete++;
@@ -215,17 +232,17 @@ export async function rollupSyncHealth(db: Firestore, day: string): Promise<Sync
     conflicts,
     tombstones,
     ...purge,
-    invalidDocuments: triggers.triggerOutcomes["invalid-document"],
     ...triggers,
   };
   await db.doc(`${SYNC_HEALTH_DAYS_PATH}/${day}`).set({ ...summary, rolledUpAt: FieldValue.serverTimestamp() });
-  logger.info("Sync-health rollup written", {
+  logRollupWritten({
     day,
     conflicts,
     tombstones,
     purgedTotal: summary.purged.total,
     purgeRunsIncomplete: summary.purgeRuns.incomplete,
     invalidDocuments: summary.invalidDocuments,
+    droppedTooOld: summary.triggerOutcomes["dropped-too-old"],
     triggerRuns: summary.triggerRuns,
     lagP50Ms: summary.triggerLag.p50Ms,
     lagP99Ms: summary.triggerLag.p99Ms,

@@ -3,33 +3,10 @@ import { expect } from "chai";
 import { Firestore, Timestamp } from "firebase-admin/firestore";
 import { deliver } from "../../src/eventDelivery";
 import { handleExpenseWrite } from "../../src/expenseActivity";
-import { adminDb, clearFirestore, setTriggersEnabled } from "../support/emulator";
+import { SYNC_HEALTH_DAYS_PATH, utcDay } from "../../src/syncHealth";
+import { adminDb, clearFirestore, setTriggersEnabled } from "../../../tools/emulator";
 import { groupFixture } from "../support/fixtures";
-
-/** Runs `body` and returns the structured log entries it wrote (firebase-functions' logger writes JSON lines). */
-async function capturedLogs(body: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
-  const lines: string[] = [];
-  const streams = [process.stdout, process.stderr];
-  const originals = streams.map((stream) => stream.write.bind(stream));
-  streams.forEach((stream) => {
-    stream.write = ((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    }) as typeof stream.write;
-  });
-  try {
-    await body();
-  } finally {
-    streams.forEach((stream, i) => (stream.write = originals[i]));
-  }
-  return lines.flatMap((line) => {
-    try {
-      return [JSON.parse(line) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
-}
+import { capturedLogs } from "../unit/capture";
 
 describe("trigger delivery", function () {
   this.timeout(30_000);
@@ -43,7 +20,14 @@ describe("trigger delivery", function () {
   });
   after(() => setTriggersEnabled(true));
 
-  it("drops an event older than the cut-off with an error log, without running the handler", async () => {
+  /** Today's count of events dropped by the age cut-off, summed over the counter shards. */
+  async function droppedToday(): Promise<number> {
+    const shards = await db.collection(`${SYNC_HEALTH_DAYS_PATH}/${utcDay(new Date())}/shards`).get();
+    return shards.docs.reduce((sum, shard) => sum + ((shard.get("outcomes") ?? {})["dropped-too-old"] ?? 0), 0);
+  }
+
+  it("drops an event older than the cut-off with an error log, without running the handler, and counts it", async () => {
+    const droppedBefore = await droppedToday();
     let ran = false;
     const logs = await capturedLogs(async () => {
       const result = await deliver(db, "expenseWritten", { id: "old", time: "2026-01-01T00:00:00Z", path: "groups/g/expenses/e" }, 3600, async () => {
@@ -54,6 +38,8 @@ describe("trigger delivery", function () {
     });
     expect(ran).to.equal(false);
     expect(logs.find((log) => log.severity === "ERROR")).to.deep.include({ eventId: "old", maxAgeSeconds: 3600 });
+    expect(logs.find((log) => log.severity === "ERROR")?.event).to.equal("trigger.dropped-too-old");
+    expect(await droppedToday()).to.equal(droppedBefore + 1);
   });
 
   it("logs the trigger's outcome and lag as structured fields", async () => {
@@ -66,6 +52,7 @@ describe("trigger delivery", function () {
     );
     const entry = logs.find((log) => log.eventId === "fresh");
     expect(entry).to.deep.include({ trigger: "expenseWritten", outcome: "activity-raised", path: "groups/g/expenses/e" });
+    expect(entry?.event).to.equal("trigger.activity-raised");
     expect(entry?.lagMs).to.be.a("number").and.to.be.at.least(1500);
   });
 
@@ -73,6 +60,7 @@ describe("trigger delivery", function () {
     const updatedAt = Timestamp.fromMillis(Date.parse("2026-11-20T10:00:00Z"));
     const legacy = { description: "From an old client", amountMinor: 12.5, currency: "eur", updatedAt, updatedBy: "alice" };
     let outcome: string | undefined;
+    let invalidDocument: boolean | undefined;
     const logs = await capturedLogs(async () => {
       const result = await handleExpenseWrite(db, {
         id: "legacy",
@@ -83,12 +71,15 @@ describe("trigger delivery", function () {
         after: legacy,
       });
       outcome = result.outcome;
+      invalidDocument = result.invalidDocument;
     });
     const warning = logs.find((log) => log.severity === "WARNING");
     expect(warning?.path).to.equal("groups/delivery/expenses/legacy");
+    expect(warning?.event).to.equal("trigger.schema-mismatch");
     const issues = warning?.issues as { path: string; message: string }[];
     expect(issues.map((issue) => issue.path)).to.include.members(["amountMinor", "currency"]);
     expect(outcome).to.equal("invalid-document");
+    expect(invalidDocument).to.equal(true);
     expect(((await db.doc("groups/delivery").get()).get("lastActivityAt") as Timestamp).isEqual(updatedAt)).to.equal(true);
   });
 });

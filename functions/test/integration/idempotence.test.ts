@@ -2,9 +2,9 @@
 // the real triggers off so that each event is applied exactly when the test says.
 import { expect } from "chai";
 import { DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
-import { ExpenseWriteEvent, handleExpenseWrite } from "../../src/expenseActivity";
+import { ExpenseWriteEvent, ExpenseWriteResult, handleExpenseWrite } from "../../src/expenseActivity";
 import { handleGroupWrite } from "../../src/groupActivity";
-import { adminDb, clearFirestore, setTriggersEnabled } from "../support/emulator";
+import { adminDb, clearFirestore, setTriggersEnabled } from "../../../tools/emulator";
 
 const ALICE = "alice";
 const BOB = "bob";
@@ -76,10 +76,20 @@ describe("trigger handlers under duplicate and out-of-order delivery", function 
     const second = await handleExpenseWrite(db, stale);
 
     expect(first.outcome).to.equal("conflict-recorded");
-    expect(first.notified).to.equal(ALICE);
+    expect(first.conflict?.notified).to.equal(ALICE);
     expect(second.outcome).to.equal("duplicate-skipped");
     expect(second.activityRaised).to.equal(false);
-    expect((await group().collection("conflicts").get()).size).to.equal(1);
+    expect(second.conflict).to.equal(undefined);
+    const conflicts = await group().collection("conflicts").get();
+    expect(conflicts.size).to.equal(1);
+    expect(first.conflict).to.deep.equal({
+      conflictId: conflicts.docs[0].id,
+      winnerBy: BOB,
+      winnerBaseVersion: 1,
+      overwrittenBy: ALICE,
+      overwrittenVersion: 2,
+      notified: ALICE,
+    });
     const notifications = await db.collection(`users/${ALICE}/notifications`).where("groupId", "==", groupId).get();
     expect(notifications.size).to.equal(1);
     expect((await lastActivity()).isEqual(t(20))).to.equal(true);
@@ -144,6 +154,37 @@ describe("trigger handlers under duplicate and out-of-order delivery", function 
     expect(result.outcome).to.equal("purge-skipped");
     expect((await lastActivity()).isEqual(t(0))).to.equal(true);
     expect((await group().collection("tombstones").get()).size).to.equal(0);
+  });
+
+  // Regression: any run that met an invalid document used to be named invalid-document, so its
+  // redelivery counted as applied (and timed) in the sync-health metrics.
+  it("names a redelivered, stale or purged invalid document for what the run did, and still flags the document", async () => {
+    const legacy = (version: number, at: Timestamp, extra: DocumentData = {}) =>
+      expenseAt(version, version - 1, ALICE, at, { amountMinor: 12.5, legacyField: true, ...extra });
+    const created = event("ev-legacy", undefined, legacy(1, t(10)));
+    const first = await handleExpenseWrite(db, created);
+    const again = await handleExpenseWrite(db, created);
+    const edited = await handleExpenseWrite(db, event("ev-legacy-edit", legacy(1, t(10)), legacy(2, t(20))));
+    const late = await handleExpenseWrite(db, event("ev-legacy-late", undefined, legacy(1, t(5))));
+    await group().update({ purgedBefore: t(40) });
+    const deleted = legacy(3, t(30), { deletedAt: t(30), deletedBy: ALICE });
+    const purged = await handleExpenseWrite(db, event("ev-legacy-purge", deleted, undefined, t(50)));
+
+    const named = (result: ExpenseWriteResult) => ({ outcome: result.outcome, invalidDocument: result.invalidDocument });
+    expect([first, again, edited, late, purged].map(named)).to.deep.equal([
+      { outcome: "invalid-document", invalidDocument: true },
+      { outcome: "duplicate-skipped", invalidDocument: true },
+      { outcome: "invalid-document", invalidDocument: true },
+      { outcome: "stale-skipped", invalidDocument: true },
+      { outcome: "purge-skipped", invalidDocument: true },
+    ]);
+    expect(again.activityRaised).to.equal(false);
+    expect((await lastActivity()).isEqual(t(20))).to.equal(true);
+  });
+
+  it("does not flag a document the schema accepts", async () => {
+    const result = await handleExpenseWrite(db, event("ev-valid", undefined, expenseAt(1, 0, ALICE, t(10))));
+    expect(result).to.deep.include({ outcome: "activity-raised", invalidDocument: false });
   });
 
   it("applies a group rename once however often it is delivered, and ignores the server's own field writes", async () => {

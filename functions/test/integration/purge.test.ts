@@ -9,7 +9,7 @@ import { handleExpenseWrite } from "../../src/expenseActivity";
 import { PURGE_RUNS_COLLECTION } from "../../src/purgeRuns";
 import { Candidate, computeCutoffs, PURGE_KINDS, purgeCommit, purgeExpired, PurgeOptions, PurgeReport, watermarkFor } from "../../src/purge";
 import { PURGE_LEASE_PATH } from "../../src/purgeLease";
-import { adminDb, clearFirestore, eventually, setTriggersEnabled } from "../support/emulator";
+import { adminDb, clearFirestore, eventually, setTriggersEnabled } from "../../../tools/emulator";
 import { expenseFixture, groupFixture } from "../support/fixtures";
 
 const DAY_MS = 86_400_000;

@@ -5,9 +5,11 @@ import { expect } from "chai";
 import { DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
 import { performance } from "node:perf_hooks";
 import { TriggerOutcome } from "../../src/outcomes";
-import { COUNTER_SHARDS, recordTriggerMetrics, rollupSyncHealth, SYNC_HEALTH_DAYS_PATH, utcDay } from "../../src/syncHealth";
-import { adminDb, clearFirestore, drainTriggers, eventually, withoutTriggers } from "../support/emulator";
+import { COUNTER_SHARDS, recordTriggerMetrics, rollupSyncHealth, SYNC_HEALTH_DAYS_PATH, SyncHealthDay, utcDay } from "../../src/syncHealth";
+import { adminDb, clearFirestore, eventually, withoutTriggers } from "../../../tools/emulator";
+import { drainTriggers } from "../support/emulator";
 import { groupFixture } from "../support/fixtures";
+import { capturedLogs } from "../unit/capture";
 
 const DAY = "2026-03-14";
 const inDay = (time: string) => new Date(`${DAY}T${time}Z`);
@@ -118,6 +120,7 @@ describe("sync health (emulator)", function () {
         "stale-skipped": 1,
         "purge-skipped": 0,
         "invalid-document": 5,
+        "dropped-too-old": 0,
       },
     };
 
@@ -176,6 +179,38 @@ describe("sync health (emulator)", function () {
       expect(String(error)).to.match(/not a UTC day/);
       expect((await db.collection(SYNC_HEALTH_DAYS_PATH).get()).docs.map((doc) => doc.id)).to.deep.equal([]);
     });
+  });
+
+  // Regression: dropped events were counted nowhere, and a skip of an invalid document counted as applied.
+  it("counts dropped events, and invalid documents whatever the run did, keeping skips out of the lag", async () => {
+    const day = "2026-03-17";
+    const at = new Date(`${day}T09:00:00Z`);
+    await Promise.all(
+      [
+        { outcome: "dropped-too-old" as const },
+        { outcome: "dropped-too-old" as const },
+        { outcome: "invalid-document" as const, lagMs: 300, invalidDocument: true },
+        { outcome: "duplicate-skipped" as const, lagMs: 120_000, invalidDocument: true },
+        { outcome: "stale-skipped" as const, lagMs: 5_000, invalidDocument: true },
+        { outcome: "activity-raised" as const, lagMs: 80, invalidDocument: false },
+      ].map((sample) => recordTriggerMetrics(db, { ...sample, at })),
+    );
+    let summary: SyncHealthDay | undefined;
+    const logs = await capturedLogs(async () => {
+      summary = await rollupSyncHealth(db, day);
+    });
+    expect(summary?.triggerOutcomes).to.deep.include({
+      "dropped-too-old": 2,
+      "invalid-document": 1,
+      "duplicate-skipped": 1,
+      "stale-skipped": 1,
+      "activity-raised": 1,
+    });
+    expect(summary).to.deep.include({ invalidDocuments: 3, triggerRuns: 6 });
+    expect(summary?.triggerLag).to.deep.include({ samples: 2 });
+    expect(summary?.triggerLag.histogram).to.deep.include({ le100: 1, le500: 1 });
+    expect((await dayDoc(day).get()).get("invalidDocuments")).to.equal(3);
+    expect(logs.find((log) => log.event === "sync-health.rollup-written")).to.deep.include({ day, droppedTooOld: 2, invalidDocuments: 3, triggerRuns: 6 });
   });
 
   it("is fed by the real triggers: creating a group counts an activity-raised run today", async () => {

@@ -1,7 +1,8 @@
 // The expense and group triggers, through the real Functions and Firestore emulators.
 import { expect } from "chai";
 import { DocumentData, FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
-import { adminDb, clearFirestore, drainTriggers, eventually } from "../support/emulator";
+import { adminDb, clearFirestore, eventually } from "../../../tools/emulator";
+import { drainTriggers } from "../support/emulator";
 import { editFields, expenseFixture, groupFixture } from "../support/fixtures";
 
 const ALICE = "alice";

@@ -13,25 +13,7 @@ import {
   rollupPreviousUtcDay,
   utcDayWindow,
 } from "../../src/syncHealth";
-
-interface RecordedWrite {
-  path: string;
-  data: Record<string, Record<string, FieldValue> | FieldValue>;
-  options: unknown;
-}
-
-/** Just enough of a Firestore to see what recordTriggerMetrics writes. */
-function recordingDb(): { db: Firestore; writes: RecordedWrite[] } {
-  const writes: RecordedWrite[] = [];
-  const db = {
-    doc: (path: string) => ({
-      set: async (data: RecordedWrite["data"], options: unknown) => {
-        writes.push({ path, data, options });
-      },
-    }),
-  };
-  return { db: db as unknown as Firestore, writes };
-}
+import { capturedLogs, recordingDb } from "./capture";
 
 const at = new Date("2026-03-14T23:59:59.999Z");
 
@@ -148,6 +130,36 @@ describe("recordTriggerMetrics", () => {
     expect(writes.every((write) => write.data.lagHistogram === undefined)).to.equal(true);
   });
 
+  // Regression: an invalid document's redelivery was counted as applied, with its lateness as lag.
+  it("counts a run that met an invalid document apart from its outcome: a redelivery stays a skip, without lag", async () => {
+    const { db, writes } = recordingDb();
+    await recordTriggerMetrics(db, { outcome: "duplicate-skipped", lagMs: 90_000, invalidDocument: true, at });
+    const [write] = writes;
+    expect(Object.keys(write.data.outcomes)).to.deep.equal(["duplicate-skipped"]);
+    expect(write.data.lagHistogram).to.equal(undefined);
+    expect((write.data.invalidDocuments as FieldValue).isEqual(FieldValue.increment(1))).to.equal(true);
+  });
+
+  it("counts the invalid-document outcome as an invalid document, with its lag", async () => {
+    const { db, writes } = recordingDb();
+    await recordTriggerMetrics(db, { outcome: "invalid-document", lagMs: 300, at });
+    expect((writes[0].data.invalidDocuments as FieldValue).isEqual(FieldValue.increment(1))).to.equal(true);
+    expect(Object.keys(writes[0].data.lagHistogram)).to.deep.equal(["le500"]);
+  });
+
+  it("counts no invalid document for a run that met none", async () => {
+    const { db, writes } = recordingDb();
+    await recordTriggerMetrics(db, { outcome: "activity-raised", lagMs: 300, invalidDocument: false, at });
+    expect(writes[0].data.invalidDocuments).to.equal(undefined);
+  });
+
+  it("counts an event dropped by the age cut-off, which has no lag", async () => {
+    const { db, writes } = recordingDb();
+    await recordTriggerMetrics(db, { outcome: "dropped-too-old", at });
+    expect(Object.keys(writes[0].data.outcomes)).to.deep.equal(["dropped-too-old"]);
+    expect(writes[0].data.lagHistogram).to.equal(undefined);
+  });
+
   it("counts the outcome without a lag when the lag is not a finite number", async () => {
     const { db, writes } = recordingDb();
     await recordTriggerMetrics(db, { outcome: "conflict-recorded", lagMs: Number.NaN, at });
@@ -168,6 +180,20 @@ describe("recordTriggerMetrics", () => {
     await recordTriggerMetrics(db, { outcome: "activity-raised", lagMs: 1, at: new Date(Number.NaN) });
     await recordTriggerMetrics(db, { outcome: "exploded" as never, lagMs: 1, at });
     expect(writes).to.deep.equal([]);
+  });
+
+  it("logs a failed write as sync-health.metrics-not-recorded, with the sample and the error", async () => {
+    const rejecting = { doc: () => ({ set: () => Promise.reject(new Error("UNAVAILABLE")) }) } as unknown as Firestore;
+    const logs = await capturedLogs(() => recordTriggerMetrics(rejecting, { outcome: "stale-skipped", lagMs: 12, invalidDocument: true, at }));
+    expect(logs).to.have.length(1);
+    expect(logs[0]).to.deep.include({
+      event: "sync-health.metrics-not-recorded",
+      severity: "WARNING",
+      outcome: "stale-skipped",
+      lagMs: 12,
+      invalidDocument: true,
+      error: "UNAVAILABLE",
+    });
   });
 });
 

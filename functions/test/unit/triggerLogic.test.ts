@@ -39,6 +39,14 @@ describe("activity ordering", () => {
     expect(classifyOutcome({ conflictRecorded: false, activityRaised: false, alreadyApplied: true })).to.equal("duplicate-skipped");
     expect(classifyOutcome({ conflictRecorded: false, activityRaised: false, alreadyApplied: false })).to.equal("stale-skipped");
   });
+
+  it("names a raise from an invalid document invalid-document, and leaves every other outcome of one as it is", () => {
+    const invalid = { invalidDocument: true };
+    expect(classifyOutcome({ ...invalid, conflictRecorded: false, activityRaised: true, alreadyApplied: false })).to.equal("invalid-document");
+    expect(classifyOutcome({ ...invalid, conflictRecorded: true, activityRaised: true, alreadyApplied: false })).to.equal("conflict-recorded");
+    expect(classifyOutcome({ ...invalid, conflictRecorded: false, activityRaised: false, alreadyApplied: true })).to.equal("duplicate-skipped");
+    expect(classifyOutcome({ ...invalid, conflictRecorded: false, activityRaised: false, alreadyApplied: false })).to.equal("stale-skipped");
+  });
 });
 
 describe("conflict detection", () => {
