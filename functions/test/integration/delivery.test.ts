@@ -6,7 +6,7 @@ import { handleExpenseWrite } from "../../src/expenseActivity";
 import { SYNC_HEALTH_DAYS_PATH, utcDay } from "../../src/syncHealth";
 import { adminDb, clearFirestore, setTriggersEnabled } from "../../../tools/emulator";
 import { groupFixture } from "../support/fixtures";
-import { capturedLogs } from "../unit/capture";
+import { capturedLogs } from "../support/capture";
 
 describe("trigger delivery", function () {
   this.timeout(30_000);

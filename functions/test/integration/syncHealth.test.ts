@@ -9,7 +9,7 @@ import { COUNTER_SHARDS, recordTriggerMetrics, rollupSyncHealth, SYNC_HEALTH_DAY
 import { adminDb, clearFirestore, eventually, withoutTriggers } from "../../../tools/emulator";
 import { drainTriggers } from "../support/emulator";
 import { groupFixture } from "../support/fixtures";
-import { capturedLogs } from "../unit/capture";
+import { capturedLogs } from "../support/capture";
 
 const DAY = "2026-03-14";
 const inDay = (time: string) => new Date(`${DAY}T${time}Z`);

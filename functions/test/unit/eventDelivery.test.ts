@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { deliver, HandlerResult } from "../../src/eventDelivery";
 import { LOG_EVENTS } from "../../src/logs";
-import { capturedLogs, LogEntry, recordingDb } from "./capture";
+import { capturedLogs, LogEntry, recordingDb } from "../support/capture";
 
 const PATH = "groups/g/expenses/e";
 let n = 0;

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as logs from "../../src/logs";
 import { LOG_EVENTS, LogEventSpec } from "../../src/logs";
-import { capturedLogs } from "./capture";
+import { capturedLogs } from "../support/capture";
 
 const ROOT = join(__dirname, "../../..");
 const SRC = join(ROOT, "functions/src");

@@ -13,7 +13,7 @@ import {
   rollupPreviousUtcDay,
   utcDayWindow,
 } from "../../src/syncHealth";
-import { capturedLogs, recordingDb } from "./capture";
+import { capturedLogs, recordingDb } from "../support/capture";
 
 const at = new Date("2026-03-14T23:59:59.999Z");
 

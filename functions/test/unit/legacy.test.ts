@@ -1,0 +1,116 @@
+import { expect } from "chai";
+import { FieldValue, Timestamp } from "firebase-admin/firestore";
+import {
+  authorUid,
+  isLegacyExpense,
+  isLegacyGroup,
+  isStillTheWrite,
+  legacyConflictId,
+  normalizedExpenseFields,
+  normalizedGroupFields,
+} from "../../src/legacy";
+
+const at = (seconds: number) => new Timestamp(seconds, 0);
+const COMMIT = FieldValue.serverTimestamp();
+const business = { description: "Taxi", amountMinor: 1200, currency: "EUR", paidBy: "alice", splits: { alice: 600, bob: 600 }, spentAt: at(50) };
+const v1Write = { ...business, createdAt: at(10), createdBy: "bob", updatedAt: at(20), updatedBy: "bob" };
+const v2Stored = {
+  ...business,
+  createdAt: at(100),
+  createdBy: "alice",
+  updatedAt: at(200),
+  updatedBy: "alice",
+  version: 4,
+  baseVersion: 3,
+  deletedAt: null,
+  deletedBy: null,
+};
+
+describe("legacy (v1) writes", () => {
+  it("recognises a v1 expense by its missing version, and a v1 group by its missing deletion pair", () => {
+    expect(isLegacyExpense(v1Write)).to.equal(true);
+    expect(isLegacyExpense(v2Stored)).to.equal(false);
+    expect(isLegacyExpense(undefined)).to.equal(false);
+    const group = { displayName: "Flat", ownerId: "alice", memberIds: ["alice"], settings: {}, createdAt: at(1), updatedAt: at(2), updatedBy: "alice" };
+    expect(isLegacyGroup(group)).to.equal(true);
+    expect(isLegacyGroup({ ...group, deletedAt: null, deletedBy: null })).to.equal(false);
+    expect(isLegacyGroup(undefined)).to.equal(false);
+  });
+
+  it("normalizes only while the stored document is still the v1 write", () => {
+    expect(isStillTheWrite({ ...v1Write }, v1Write)).to.equal(true);
+    expect(isStillTheWrite({ ...v1Write, updatedAt: at(21) }, v1Write)).to.equal(false);
+    expect(isStillTheWrite({ ...v1Write, version: 1 }, v1Write)).to.equal(false);
+    expect(isStillTheWrite(undefined, v1Write)).to.equal(false);
+  });
+
+  it("continues the replaced document's history, keeps its creation, and leaves the expense live", () => {
+    expect(normalizedExpenseFields(v1Write, v2Stored, COMMIT)).to.deep.equal({
+      createdAt: at(100),
+      createdBy: "alice",
+      updatedAt: COMMIT,
+      version: 5,
+      baseVersion: 4,
+      deletedAt: null,
+      deletedBy: null,
+    });
+  });
+
+  it("starts a created expense at version 1 with the server's time and the writer as creator", () => {
+    expect(normalizedExpenseFields(v1Write, undefined, COMMIT)).to.deep.equal({
+      createdAt: COMMIT,
+      createdBy: "bob",
+      updatedAt: COMMIT,
+      version: 1,
+      baseVersion: 0,
+      deletedAt: null,
+      deletedBy: null,
+    });
+  });
+
+  it("restarts at version 1 over an unnormalized v1 write, whose version was never stored", () => {
+    const fields = normalizedExpenseFields(v1Write, { ...v1Write, updatedAt: at(15) }, COMMIT);
+    expect([fields.version, fields.baseVersion, fields.createdAt]).to.deep.equal([1, 0, at(10)]);
+  });
+
+  it("brings back a group's server-owned fields and its soft delete, with the later purge watermark", () => {
+    const replaced = { createdAt: at(1), deletedAt: at(5), deletedBy: "alice", purgedBefore: at(30) };
+    expect(normalizedGroupFields(replaced, { purgedBefore: at(40) }, COMMIT)).to.deep.equal({
+      createdAt: at(1),
+      updatedAt: COMMIT,
+      deletedAt: at(5),
+      deletedBy: "alice",
+      lastActivityAt: COMMIT,
+      purgedBefore: at(40),
+    });
+    expect(normalizedGroupFields({ createdAt: at(1), purgedBefore: at(30) }, {}, COMMIT).purgedBefore).to.deep.equal(at(30));
+    expect(normalizedGroupFields(undefined, {}, COMMIT)).to.deep.equal({
+      createdAt: COMMIT,
+      updatedAt: COMMIT,
+      deletedAt: null,
+      deletedBy: null,
+      lastActivityAt: COMMIT,
+    });
+  });
+
+  it("names the deleter only when the platform reports a Firebase Auth user", () => {
+    expect(authorUid({ authType: "app_user", authId: "bob" })).to.equal("bob");
+    for (const author of [
+      { authType: "unknown", authId: "fake-emulator-id" },
+      { authType: "service_account", authId: "svc@project.iam.gserviceaccount.com" },
+      { authType: "admin", authId: "x" },
+      { authType: "system" },
+      { authType: "unauthenticated" },
+      { authType: "app_user" },
+      { authType: "app_user", authId: "a/b" },
+      {},
+    ]) {
+      expect(authorUid(author), JSON.stringify(author)).to.equal(null);
+    }
+  });
+
+  it("derives a v1 conflict's id from the delivery, so a redelivery names the same record", () => {
+    expect(legacyConflictId("e1", "abc/12:3")).to.equal("e1_v1_abc-12-3");
+    expect(legacyConflictId("e1", "abc/12:3")).to.equal(legacyConflictId("e1", "abc/12:3"));
+  });
+});
