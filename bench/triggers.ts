@@ -44,7 +44,7 @@ export function summarizeTriggerRun(lines: string[], burst: BurstResult, region:
   const logs = lines.map(parseFunctionLog).filter((log): log is TriggerLog => log?.trigger !== undefined);
   const invocations = (name: string) => lines.filter((line) => line.includes(`Beginning execution of "${region}-${name}"`)).length;
   const failures = lines.filter((line) => /functions: .*(Error|failed)/i.test(line) || line.includes('"severity":"ERROR"')).length;
-  const expenseLogs = logs.filter((log) => log.trigger === "expenseWritten");
+  const expenseLogs = logs.filter((log) => log.trigger === "expenseChanged");
   const groupLogs = logs.filter((log) => log.trigger === "groupWritten");
   const outcomes: Record<string, number> = {};
   for (const log of logs) outcomes[`${log.trigger}:${log.outcome}`] = (outcomes[`${log.trigger}:${log.outcome}`] ?? 0) + 1;
@@ -58,7 +58,7 @@ export function summarizeTriggerRun(lines: string[], burst: BurstResult, region:
     writes: burst.writes,
     clientWriteSeconds: burst.writeMs / 1000,
     settleSeconds: burst.settleMs / 1000,
-    expenseTriggerInvocations: invocations("expenseWritten"),
+    expenseTriggerInvocations: invocations("expenseChanged"),
     expenseTriggersLogged: expenseLogs.length,
     groupDocumentWritesByServer: groupDocumentWrites,
     distinctLastActivitySeenByListener: burst.groupSnapshots,

@@ -129,6 +129,19 @@ export const tombstoneSchema = z.strictObject({
   deletedBy: uidSchema.nullable(),
 });
 
+/**
+ * `groups/{groupId}/deletedExpenses/{expenseId}`: a hard-deleted expense (a v1 build's delete, or
+ * a console or admin delete), kept so a v2 client can restore it until the purge removes it.
+ */
+export const keptDeletionSchema = z.strictObject({
+  expenseId: z.string().min(1),
+  deletedAt: timestampSchema,
+  // null when no user is known (the platform names no end user for the delete).
+  deletedBy: uidSchema.nullable(),
+  /** The expense as it was, whatever build wrote it. */
+  data: z.record(z.string(), z.unknown()),
+});
+
 const conflictSideFields = {
   version: z.number().int().min(0),
   updatedBy: uidSchema,
@@ -175,6 +188,7 @@ export type Group<T extends TimestampLike = TimestampLike> = WithTimestamps<z.in
 export type GroupSettings = z.infer<typeof groupSettingsSchema>;
 export type Expense<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof expenseSchema>, T>;
 export type Tombstone<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof tombstoneSchema>, T>;
+export type KeptDeletion<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof keptDeletionSchema>, T>;
 export type Conflict<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof conflictSchema>, T>;
 export type Notification<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof notificationSchema>, T>;
 export type SyncConfig = z.infer<typeof syncConfigSchema>;
@@ -187,6 +201,7 @@ export const documentSchemas = {
   "groups/{groupId}": groupSchema,
   "groups/{groupId}/expenses/{expenseId}": expenseSchema,
   "groups/{groupId}/tombstones/{expenseId}": tombstoneSchema,
+  "groups/{groupId}/deletedExpenses/{expenseId}": keptDeletionSchema,
   "groups/{groupId}/conflicts/{conflictId}": conflictSchema,
   "users/{uid}": userSchema,
   "users/{uid}/notifications/{notificationId}": notificationSchema,

@@ -27,6 +27,7 @@ const COLLECTIONS: CollectionUnderTest[] = [
   { name: "expenses", existing: `${G1}/expenses/e1`, outsiders: CONTRACT_OUTSIDERS },
   { name: "tombstones", existing: `${G1}/tombstones/eDeleted`, outsiders: CONTRACT_OUTSIDERS },
   { name: "conflicts", existing: `${G1}/conflicts/c1`, outsiders: CONTRACT_OUTSIDERS },
+  { name: "kept deletions", existing: `${G1}/deletedExpenses/eGone`, outsiders: CONTRACT_OUTSIDERS },
   { name: "users", existing: `users/${OWNER}`, outsiders: CONTRACT_OUTSIDERS },
   { name: "notifications", existing: `users/${OWNER}/notifications/nUnread`, outsiders: CONTRACT_OUTSIDERS },
   { name: "config", existing: "config/sync", outsiders: ["signedOut"] },

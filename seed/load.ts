@@ -76,6 +76,7 @@ const TIMESTAMP_FIELDS: Record<DocumentKind, readonly string[]> = {
   "groups/{groupId}": ["createdAt", "updatedAt", "deletedAt", "lastActivityAt", "purgedBefore"],
   "groups/{groupId}/expenses/{expenseId}": EXPENSE_TIMESTAMPS,
   "groups/{groupId}/tombstones/{expenseId}": ["deletedAt"],
+  "groups/{groupId}/deletedExpenses/{expenseId}": ["deletedAt", ...EXPENSE_TIMESTAMPS.map((f) => `data.${f}`)],
   // A conflict keeps both full expense documents, timestamps included.
   "groups/{groupId}/conflicts/{conflictId}": [
     "detectedAt",

@@ -17,6 +17,7 @@ import {
   notificationSchema,
   syncConfigSchema,
   tombstoneSchema,
+  keptDeletionSchema,
   uidSchema,
   userSchema,
 } from "../schemas";
@@ -394,6 +395,18 @@ describe("schemas: groups/{groupId}/tombstones/{expenseId}", () => {
     expectRejected(tombstoneSchema, { ...validTombstone(), deletedAt: null }, "deletedAt"));
 });
 
+describe("schemas: groups/{groupId}/deletedExpenses/{expenseId}", () => {
+  const validKept = (): Doc => ({ expenseId: "e1", deletedAt, deletedBy: "bob", data: validExpense() });
+  it("accepts a kept deletion holding the expense as it was", () => expectAccepted(keptDeletionSchema, validKept()));
+  it("accepts deletedBy: null (no user known) and a v1 document in data", () =>
+    expectAccepted(keptDeletionSchema, { ...validKept(), deletedBy: null, data: { description: "v1", createdAt } }));
+  requiredKeysTests(keptDeletionSchema, validKept);
+  it("rejects an empty expenseId", () => expectRejected(keptDeletionSchema, { ...validKept(), expenseId: "" }, "expenseId"));
+  it("rejects deletedAt: null (a kept deletion is always dated)", () =>
+    expectRejected(keptDeletionSchema, { ...validKept(), deletedAt: null }, "deletedAt"));
+  it("rejects data that is not a map", () => expectRejected(keptDeletionSchema, { ...validKept(), data: "gone" }, "data"));
+});
+
 describe("schemas: groups/{groupId}/conflicts/{conflictId}", () => {
   it("accepts a conflict holding both full documents", () => expectAccepted(conflictSchema, validConflict()));
   requiredKeysTests(conflictSchema, validConflict);
@@ -545,6 +558,7 @@ describe("schemas: kindOfPath and documentSchemas", () => {
     ["groups/g1", "groups/{groupId}"],
     ["groups/g1/expenses/e1", "groups/{groupId}/expenses/{expenseId}"],
     ["groups/g1/tombstones/e1", "groups/{groupId}/tombstones/{expenseId}"],
+    ["groups/g1/deletedExpenses/e1", "groups/{groupId}/deletedExpenses/{expenseId}"],
     ["groups/g1/conflicts/c1", "groups/{groupId}/conflicts/{conflictId}"],
     ["users/alice", "users/{uid}"],
     ["users/alice/notifications/n1", "users/{uid}/notifications/{notificationId}"],

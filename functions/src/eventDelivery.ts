@@ -8,6 +8,7 @@ import {
   logConflictRecorded,
   logDuplicateSkipped,
   logEventDropped,
+  logLegacyWrite,
   logNotActivity,
   logPurgeDeleteSkipped,
   logStaleSkipped,
@@ -30,6 +31,10 @@ export interface HandlerResult {
   conflict?: RecordedConflict;
   /** The handler met a document its schema rejects (and logged how); counted apart from the outcome. */
   invalidDocument?: boolean;
+  /** A write by an app build before 2.1; `normalized` when this run rewrote it as v2. */
+  legacy?: { normalized: boolean };
+  /** What the run did to the kept copy of a hard-deleted expense. */
+  keptDeletion?: "kept" | "removed" | "unchanged";
 }
 
 type RunOutcome = HandlerResult["outcome"];
@@ -82,8 +87,11 @@ export async function deliver<R extends HandlerResult>(
   };
   if (outcome === "conflict-recorded") logConflictRecorded({ ...run, ...result.conflict });
   else RUN_EVENTS[outcome](run);
+  // Counted once per write: by the run that rewrote it, or that kept the hard-deleted document.
+  const legacyWrite = result.legacy?.normalized ? "normalized" : result.keptDeletion === "kept" ? "hard-delete-kept" : undefined;
+  if (legacyWrite) logLegacyWrite({ trigger, eventId: event.id, path: event.path, kind: legacyWrite });
   if (outcome !== "not-activity") {
-    await recordTriggerMetrics(db, { outcome, lagMs, invalidDocument: result.invalidDocument, at: finishedAt });
+    await recordTriggerMetrics(db, { outcome, lagMs, invalidDocument: result.invalidDocument, legacyWrite: legacyWrite !== undefined, at: finishedAt });
   }
   return result;
 }

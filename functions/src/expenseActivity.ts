@@ -1,7 +1,8 @@
 // What the server does when an expense is written: raise the group's lastActivityAt, keep the
-// expense's tombstone in step with its state, and record a conflict (plus a notification) when
-// the write overwrote an edit its author had not seen — all in one transaction, so a retry or a
-// duplicate delivery never leaves half of it behind.
+// expense's tombstone in step with its state, keep a hard-deleted expense restorable, record a
+// conflict (plus a notification) when the write overwrote an edit its author had not seen, and
+// turn a write by an app build from before 2.1 into a v2 document — each event in one
+// transaction, so a retry or a duplicate delivery never leaves half of it behind.
 import {
   DocumentData,
   DocumentReference,
@@ -12,9 +13,10 @@ import {
   Transaction,
 } from "firebase-admin/firestore";
 import { z } from "zod";
-import { expenseSchema } from "../../core/schemas";
+import { expenseSchema, legacyExpenseWriteSchema } from "../../core/schemas";
 import { compareTimestamps } from "../../core/timestamps";
 import { classifyOutcome, raiseLastActivity } from "./activity";
+import { authorUid, isLegacyExpense, isStillTheWrite, legacyConflictId, normalizedExpenseFields, WriteAuthor } from "./legacy";
 import { logSchemaMismatch } from "./logs";
 import { HandledOutcome, RecordedConflict, TombstoneChange } from "./outcomes";
 
@@ -27,6 +29,8 @@ export interface ExpenseWriteEvent {
   expenseId: string;
   before?: DocumentData;
   after?: DocumentData;
+  /** Who made the write, as the platform reports it (auth-context triggers). */
+  author?: WriteAuthor;
 }
 
 export interface ExpenseWriteResult {
@@ -41,6 +45,10 @@ export interface ExpenseWriteResult {
   attempts: number;
   /** The document does not match the schema (logged with the issues); the outcome says what the run did. */
   invalidDocument: boolean;
+  /** The write came from an app build before 2.1; `normalized` says whether this run rewrote it. */
+  legacy?: { normalized: boolean };
+  /** What this run did to the kept copy of a hard-deleted expense. */
+  keptDeletion?: "kept" | "removed" | "unchanged";
 }
 
 /**
@@ -126,6 +134,7 @@ export function tombstoneFor(
   current: SyncFields | undefined,
   before: SyncFields | undefined,
   after: SyncFields | undefined,
+  deleter: string | null = null,
 ): TombstoneTarget | null | undefined {
   if (current !== undefined) {
     return current.deletedAt ? { deletedAt: current.deletedAt, deletedBy: current.deletedBy ?? null } : null;
@@ -137,7 +146,7 @@ export function tombstoneFor(
   // A hard delete of a live expense has no deletedAt of its own, and its tombstone commits after
   // the delete: stamped with its own commit time, it is never older than a delta cursor a client
   // reached before it existed, so `deletedAt > cursor` always finds it.
-  return { deletedAt: "commit-time", deletedBy: null };
+  return { deletedAt: "commit-time", deletedBy: deleter };
 }
 
 function reconcileTombstone(
@@ -165,11 +174,10 @@ function reconcileTombstone(
   return "written";
 }
 
-/** Logs a structured warning for a document the schema rejects; says whether it did. */
-function warnIfInvalid(event: ExpenseWriteEvent): boolean {
-  const doc = event.after ?? event.before;
+/** Logs a structured warning for a document its schema rejects; says whether it did. */
+function warnIfInvalid(event: ExpenseWriteEvent, doc: DocumentData | undefined, schema: z.ZodType): boolean {
   if (doc === undefined) return false;
-  const parsed = expenseSchema.safeParse(doc);
+  const parsed = schema.safeParse(doc);
   if (parsed.success) return false;
   logSchemaMismatch({
     path: `groups/${event.groupId}/expenses/${event.expenseId}`,
@@ -179,26 +187,65 @@ function warnIfInvalid(event: ExpenseWriteEvent): boolean {
   return true;
 }
 
+/** The documents every expense event reads: its group, the expense now, and its tombstone and kept copy. */
+function expenseRefs(db: Firestore, event: ExpenseWriteEvent) {
+  const group = db.doc(`groups/${event.groupId}`);
+  return {
+    group,
+    expense: group.collection("expenses").doc(event.expenseId),
+    tombstone: group.collection("tombstones").doc(event.expenseId),
+    keptDeletion: group.collection("deletedExpenses").doc(event.expenseId),
+  };
+}
+
+/**
+ * The copy of a hard-deleted expense kept under its group (`deletedExpenses/{expenseId}`) until
+ * the purge, so a v2 client can restore it; a v1 build never reads that collection, so the device
+ * that deleted it does not see it come back. Written by the hard delete's own event only (like its
+ * tombstone), removed as soon as the expense exists again (a restore).
+ */
+function reconcileKeptDeletion(
+  tx: Transaction,
+  kept: DocumentSnapshot,
+  event: ExpenseWriteEvent,
+  tombstone: TombstoneTarget | null | undefined,
+  currentExists: boolean,
+): NonNullable<ExpenseWriteResult["keptDeletion"]> {
+  if (currentExists) {
+    if (!kept.exists) return "unchanged";
+    tx.delete(kept.ref);
+    return "removed";
+  }
+  if (event.after !== undefined || event.before === undefined || !tombstone || kept.exists) return "unchanged";
+  tx.create(kept.ref, {
+    expenseId: event.expenseId,
+    deletedAt: tombstone.deletedAt === "commit-time" ? FieldValue.serverTimestamp() : tombstone.deletedAt,
+    deletedBy: tombstone.deletedBy,
+    data: event.before,
+  });
+  return "kept";
+}
+
 /** Applies one expense write event. Safe to call any number of times, in any order. */
 export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent): Promise<ExpenseWriteResult> {
+  if (isLegacyExpense(event.after)) return normalizeLegacyExpense(db, event, event.after);
   const before = syncFields(event.before);
   const after = syncFields(event.after);
-  const invalidDocument = warnIfInvalid(event);
+  const invalidDocument = warnIfInvalid(event, event.after ?? event.before, expenseSchema);
   const at = activityTime(event, after);
-  const groupRef = db.doc(`groups/${event.groupId}`);
-  const expenseRef = groupRef.collection("expenses").doc(event.expenseId);
-  const tombstoneRef = groupRef.collection("tombstones").doc(event.expenseId);
+  const refs = expenseRefs(db, event);
   const conflictRef = isConcurrentEdit(before, after)
-    ? groupRef.collection("conflicts").doc(conflictIdFor(event.expenseId, after))
+    ? refs.group.collection("conflicts").doc(conflictIdFor(event.expenseId, after))
     : undefined;
 
   let attempts = 0;
   return db.runTransaction(async (tx): Promise<ExpenseWriteResult> => {
     attempts += 1;
-    const [group, current, tombstone, conflict] = await Promise.all([
-      tx.get(groupRef),
-      tx.get(expenseRef),
-      tx.get(tombstoneRef),
+    const [group, current, tombstone, kept, conflict] = await Promise.all([
+      tx.get(refs.group),
+      tx.get(refs.expense),
+      tx.get(refs.tombstone),
+      tx.get(refs.keptDeletion),
       conflictRef ? tx.get(conflictRef) : Promise.resolve(undefined),
     ]);
     const untouched: ExpenseWriteResult = {
@@ -212,7 +259,9 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
     if (!group.exists) return untouched;
     if (isPurgeDelete(before, after, group.get("purgedBefore"))) return { ...untouched, outcome: "purge-skipped" };
 
-    const tombstoneChange = reconcileTombstone(tx, tombstone, tombstoneFor(syncFields(current.data()), before, after), event.expenseId);
+    const target = tombstoneFor(syncFields(current.data()), before, after, event.author ? authorUid(event.author) : null);
+    const tombstoneChange = reconcileTombstone(tx, tombstone, target, event.expenseId);
+    const keptDeletion = reconcileKeptDeletion(tx, kept, event, target, current.exists);
     const conflictRecorded = conflictRef !== undefined && conflict?.exists === false;
     const recorded = conflictRecorded
       ? recordConflict(tx, conflictRef, event, before as VersionedFields, after as VersionedFields)
@@ -225,6 +274,7 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
       outcome: classifyOutcome({ conflictRecorded, activityRaised, alreadyApplied, invalidDocument }),
       activityRaised,
       tombstone: tombstoneChange,
+      keptDeletion,
       conflict: recorded,
       activityAt: at,
       attempts,
@@ -234,43 +284,126 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
 }
 
 /**
- * Records that `after` overwrote `before` (last writer by server time wins) with both complete
- * documents, and tells the overwritten author when that is someone else. Returns what it recorded.
+ * A write by an app build from before 2.1 (docs/data-model.md, "Legacy clients"): rewritten into
+ * a v2 document stamped with this commit's time (legacy.ts says which fields), with the group's
+ * lastActivityAt raised to the same time, the expense live again (tombstone and kept copy gone),
+ * and a conflict recorded when it replaced someone else's version. The rewrite is itself a write
+ * whose event finds a v2 document and nothing left to do, so there is no loop.
+ */
+async function normalizeLegacyExpense(db: Firestore, event: ExpenseWriteEvent, written: DocumentData): Promise<ExpenseWriteResult> {
+  const invalidDocument = warnIfInvalid(event, written, legacyExpenseWriteSchema);
+  // The client's own commit: what the lag is measured from (its updatedAt is the device clock).
+  const at = Timestamp.fromDate(new Date(event.time));
+  const refs = expenseRefs(db, event);
+  const replaced = event.before;
+  const overwritesAnother = typeof replaced?.updatedBy === "string" && replaced.updatedBy !== written.updatedBy;
+  const conflictRef = overwritesAnother ? refs.group.collection("conflicts").doc(legacyConflictId(event.expenseId, event.id)) : undefined;
+
+  let attempts = 0;
+  return db.runTransaction(async (tx): Promise<ExpenseWriteResult> => {
+    attempts += 1;
+    const [group, current, tombstone, kept, conflict] = await Promise.all([
+      tx.get(refs.group),
+      tx.get(refs.expense),
+      tx.get(refs.tombstone),
+      tx.get(refs.keptDeletion),
+      conflictRef ? tx.get(conflictRef) : Promise.resolve(undefined),
+    ]);
+    const untouched: ExpenseWriteResult = {
+      outcome: "stale-skipped",
+      activityRaised: false,
+      tombstone: "unchanged",
+      activityAt: at,
+      attempts,
+      invalidDocument,
+      legacy: { normalized: false },
+    };
+    if (!group.exists) return untouched;
+    // Replaced since (by this event's own rewrite, on a redelivery, or by a later write whose
+    // event does the work): nothing to do.
+    if (!isStillTheWrite(current.data(), written)) return { ...untouched, outcome: conflict?.exists ? "duplicate-skipped" : "stale-skipped" };
+
+    const commitTime = FieldValue.serverTimestamp();
+    const fields = normalizedExpenseFields(written, replaced, commitTime);
+    tx.update(refs.expense, fields);
+    const tombstoneChange = reconcileTombstone(tx, tombstone, null, event.expenseId);
+    const keptDeletion = reconcileKeptDeletion(tx, kept, event, null, true);
+    const recorded =
+      conflictRef && conflict?.exists === false
+        ? recordConflict(
+            tx,
+            conflictRef,
+            event,
+            { version: fields.version, baseVersion: fields.baseVersion, updatedBy: written.updatedBy, updatedAt: commitTime },
+            {
+              version: Number.isInteger(replaced?.version) ? replaced?.version : 0,
+              updatedBy: replaced?.updatedBy,
+              updatedAt: replaced?.updatedAt instanceof Timestamp ? replaced.updatedAt : at,
+            },
+          )
+        : undefined;
+    // This commit is later than every commit before it, so the raise never lowers lastActivityAt.
+    tx.update(refs.group, { lastActivityAt: commitTime });
+    return {
+      outcome: recorded ? "conflict-recorded" : invalidDocument ? "invalid-document" : "activity-raised",
+      activityRaised: true,
+      tombstone: tombstoneChange,
+      keptDeletion,
+      conflict: recorded,
+      activityAt: at,
+      attempts,
+      invalidDocument,
+      legacy: { normalized: true },
+    };
+  });
+}
+
+/** One side of a conflict: the version, its author and when it was written. */
+interface ConflictSide {
+  version: number;
+  updatedBy: string;
+  /** A Timestamp, or the server timestamp of a v1 write's normalization. */
+  updatedAt: Timestamp | FieldValue;
+}
+
+/**
+ * Records that `winner` overwrote `overwritten` (last writer by server time wins) with both
+ * complete documents, and tells the overwritten author when that is someone else. Returns what it recorded.
  */
 function recordConflict(
   tx: Transaction,
   conflictRef: DocumentReference,
   event: ExpenseWriteEvent,
-  before: VersionedFields,
-  after: VersionedFields,
+  winner: ConflictSide & { baseVersion: number },
+  overwritten: ConflictSide,
 ): RecordedConflict {
   tx.create(conflictRef, {
     expenseId: event.expenseId,
     detectedAt: FieldValue.serverTimestamp(),
     resolution: "last-writer-wins",
     winner: {
-      version: after.version,
-      baseVersion: after.baseVersion,
-      updatedBy: after.updatedBy,
-      updatedAt: after.updatedAt,
+      version: winner.version,
+      baseVersion: winner.baseVersion,
+      updatedBy: winner.updatedBy,
+      updatedAt: winner.updatedAt,
       data: event.after,
     },
     overwritten: {
-      version: before.version,
-      updatedBy: before.updatedBy,
-      updatedAt: before.updatedAt,
+      version: overwritten.version,
+      updatedBy: overwritten.updatedBy,
+      updatedAt: overwritten.updatedAt,
       data: event.before,
     },
   });
   const recorded: RecordedConflict = {
     conflictId: conflictRef.id,
-    winnerBy: after.updatedBy,
-    winnerBaseVersion: after.baseVersion,
-    overwrittenBy: before.updatedBy,
-    overwrittenVersion: before.version,
+    winnerBy: winner.updatedBy,
+    winnerBaseVersion: winner.baseVersion,
+    overwrittenBy: overwritten.updatedBy,
+    overwrittenVersion: overwritten.version,
   };
-  if (before.updatedBy === after.updatedBy) return recorded;
-  tx.create(conflictRef.firestore.doc(`users/${before.updatedBy}/notifications/${conflictRef.id}`), {
+  if (overwritten.updatedBy === winner.updatedBy) return recorded;
+  tx.create(conflictRef.firestore.doc(`users/${overwritten.updatedBy}/notifications/${conflictRef.id}`), {
     type: "conflict",
     groupId: event.groupId,
     expenseId: event.expenseId,
@@ -278,5 +411,5 @@ function recordConflict(
     createdAt: FieldValue.serverTimestamp(),
     readAt: null,
   });
-  return { ...recorded, notified: before.updatedBy };
+  return { ...recorded, notified: overwritten.updatedBy };
 }

@@ -1,9 +1,11 @@
 // What the server does when a group document is written: a new group, or a client change to
 // what members see (name, members, settings), is activity. The server's own writes to the group
-// (lastActivityAt, purgedBefore) change none of those fields, so they never feed back.
-import { DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
+// (lastActivityAt, purgedBefore, a v1 write's normalization) change none of those fields, so they
+// never feed back.
+import { DocumentData, FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
 import { isDeepStrictEqual } from "node:util";
 import { classifyOutcome, raiseLastActivity } from "./activity";
+import { isLegacyGroup, isStillTheWrite, normalizedGroupFields } from "./legacy";
 import { HandledOutcome } from "./outcomes";
 
 export interface GroupWriteEvent {
@@ -19,6 +21,8 @@ export interface GroupWriteResult {
   activityAt?: Timestamp;
   /** Transaction attempts: above 1 means contention on the group. */
   attempts: number;
+  /** The write came from an app build before 2.1; `normalized` says whether this run rewrote it. */
+  legacy?: { normalized: boolean };
 }
 
 const ACTIVITY_FIELDS = ["displayName", "memberIds", "settings"] as const;
@@ -34,6 +38,7 @@ export function groupActivityTime(event: GroupWriteEvent): Timestamp | undefined
 
 /** Applies one group write event. Safe to call any number of times, in any order. */
 export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): Promise<GroupWriteResult> {
+  if (isLegacyGroup(event.after)) return normalizeLegacyGroup(db, event, event.after);
   const at = groupActivityTime(event);
   if (at === undefined) return { outcome: "not-activity", attempts: 0 };
   const groupRef = db.doc(`groups/${event.groupId}`);
@@ -45,5 +50,27 @@ export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): P
     const activityRaised = raiseLastActivity(tx, group, at);
     const alreadyApplied = group.get("lastActivityAt")?.isEqual(at) === true;
     return { outcome: classifyOutcome({ conflictRecorded: false, activityRaised, alreadyApplied }), activityAt: at, attempts };
+  });
+}
+
+/**
+ * A group written by an app build from before 2.1: its full set removed the server-owned fields
+ * and the deletion pair, and stamped the device clock. One transaction puts them back (legacy.ts)
+ * and raises lastActivityAt to this commit's time, which no delta cursor can have passed.
+ */
+async function normalizeLegacyGroup(db: Firestore, event: GroupWriteEvent, written: DocumentData): Promise<GroupWriteResult> {
+  const groupRef = db.doc(`groups/${event.groupId}`);
+  // The client's own commit: what the lag is measured from (its updatedAt is the device clock).
+  const at = Timestamp.fromDate(new Date(event.time));
+  let attempts = 0;
+  return db.runTransaction(async (tx): Promise<GroupWriteResult> => {
+    attempts += 1;
+    const group = await tx.get(groupRef);
+    const current = group.data();
+    if (current === undefined || !isStillTheWrite(current, written)) {
+      return { outcome: "stale-skipped", activityAt: at, attempts, legacy: { normalized: false } };
+    }
+    tx.update(groupRef, normalizedGroupFields(event.before, current, FieldValue.serverTimestamp()));
+    return { outcome: "activity-raised", activityAt: at, attempts, legacy: { normalized: true } };
   });
 }

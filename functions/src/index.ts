@@ -2,7 +2,7 @@
 import { initializeApp } from "firebase-admin/app";
 import { getFirestore } from "firebase-admin/firestore";
 import { setGlobalOptions } from "firebase-functions/v2";
-import { onDocumentWritten } from "firebase-functions/v2/firestore";
+import { onDocumentWritten, onDocumentWrittenWithAuthContext } from "firebase-functions/v2/firestore";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import {
   expenseRetentionDays,
@@ -22,10 +22,13 @@ import { rollupPreviousUtcDay } from "./syncHealth";
 initializeApp();
 setGlobalOptions({ region, maxInstances: 20 });
 
-export const expenseWritten = onDocumentWritten(
+// With auth context, so a hard delete's tombstone can name its deleter. It replaced the plain
+// trigger `expenseWritten` under a new name: a trigger's event type cannot change in place
+// without losing events (docs/operations.md, "Deploy order for the auth-context trigger").
+export const expenseChanged = onDocumentWrittenWithAuthContext(
   { document: "groups/{groupId}/expenses/{expenseId}", retry: true },
   (event) =>
-    deliver(getFirestore(), "expenseWritten", { id: event.id, time: event.time, path: event.document }, triggerMaxEventAgeSeconds.value(), () =>
+    deliver(getFirestore(), "expenseChanged", { id: event.id, time: event.time, path: event.document }, triggerMaxEventAgeSeconds.value(), () =>
       handleExpenseWrite(getFirestore(), {
         id: event.id,
         time: event.time,
@@ -33,6 +36,7 @@ export const expenseWritten = onDocumentWritten(
         expenseId: event.params.expenseId,
         before: event.data?.before.data(),
         after: event.data?.after.data(),
+        author: { authType: event.authType, authId: event.authId },
       }),
     ),
 );

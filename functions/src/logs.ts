@@ -37,7 +37,7 @@ function logEvent<F extends object>(spec: { event: string; severity: LogSeverity
 // --- Trigger runs (eventDelivery.ts): one event per invocation, named for its outcome ---
 
 export interface TriggerRunFields {
-  /** The function: expenseWritten or groupWritten. */
+  /** The function: expenseChanged or groupWritten. */
   trigger: string;
   /** The delivery's event id (the same on a redelivery). */
   eventId: string;
@@ -152,6 +152,27 @@ export const logEventDropped = logEvent<EventDroppedFields>({
   fields: { trigger: true, eventId: true, path: true, ageSeconds: true, maxAgeSeconds: true },
 });
 
+export type LegacyWriteKind = "normalized" | "hard-delete-kept";
+
+export interface LegacyWriteFields {
+  trigger: string;
+  eventId: string;
+  path: string;
+  /** normalized: a v1 create or edit rewritten as v2; hard-delete-kept: a hard delete whose document was kept. */
+  kind: LegacyWriteKind;
+}
+
+/**
+ * A write by an app build from before 2.1 (or another hard delete, whose document was kept).
+ * Counted per day: the compatibility window can close once these stop.
+ */
+export const logLegacyWrite = logEvent<LegacyWriteFields>({
+  event: "legacy.write",
+  severity: "INFO",
+  message: "Legacy (v1) write handled",
+  fields: { trigger: true, eventId: true, path: true, kind: true },
+});
+
 // --- Expense documents (expenseActivity.ts) ---
 
 export interface SchemaMismatchFields {
@@ -207,6 +228,7 @@ export interface RollupWrittenFields {
   purgeRunsIncomplete: number;
   invalidDocuments: number;
   droppedTooOld: number;
+  legacyWrites: number;
   triggerRuns: number;
   lagP50Ms: number | null;
   lagP99Ms: number | null;
@@ -225,6 +247,7 @@ export const logRollupWritten = logEvent<RollupWrittenFields>({
     purgeRunsIncomplete: true,
     invalidDocuments: true,
     droppedTooOld: true,
+    legacyWrites: true,
     triggerRuns: true,
     lagP50Ms: true,
     lagP99Ms: true,
@@ -303,6 +326,7 @@ export const LOG_EVENTS: readonly LogEventSpec[] = [
   logPurgeDeleteSkipped,
   logNotActivity,
   logEventDropped,
+  logLegacyWrite,
   logSchemaMismatch,
   logMetricsNotRecorded,
   logPurgeRunUnreadable,

@@ -56,6 +56,8 @@ export interface KindSpec {
 
 export const PURGE_KINDS: readonly KindSpec[] = [
   { kind: "expenses", collectionId: "expenses", field: "deletedAt", pattern: "groups/{groupId}/expenses/{expenseId}", cutoff: "expenses", scope: "group" },
+  // Hard-deleted expenses kept for restore count as expenses: the same retention, the same watermark.
+  { kind: "expenses", collectionId: "deletedExpenses", field: "deletedAt", pattern: "groups/{groupId}/deletedExpenses/{expenseId}", cutoff: "expenses", scope: "group" },
   { kind: "tombstones", collectionId: "tombstones", field: "deletedAt", pattern: "groups/{groupId}/tombstones/{expenseId}", cutoff: "records", scope: "group" },
   { kind: "conflicts", collectionId: "conflicts", field: "detectedAt", pattern: "groups/{groupId}/conflicts/{conflictId}", cutoff: "records", scope: "group" },
   { kind: "notifications", collectionId: "notifications", field: "readAt", pattern: "users/{uid}/notifications/{notificationId}", cutoff: "notifications", scope: "user" },

@@ -81,6 +81,8 @@ export interface TriggerSample {
    * of one still counts as the skip it was; the invalid-document outcome always met one.
    */
   invalidDocument?: boolean;
+  /** The run handled a write by an app build before 2.1 (see logLegacyWrite). */
+  legacyWrite?: boolean;
 }
 
 /**
@@ -98,6 +100,7 @@ export async function recordTriggerMetrics(db: Firestore, sample: TriggerSample)
     if (sample.invalidDocument === true || sample.outcome === "invalid-document") {
       counts.invalidDocuments = FieldValue.increment(1);
     }
+    if (sample.legacyWrite === true) counts.legacyWrites = FieldValue.increment(1);
     await db.doc(`${SYNC_HEALTH_DAYS_PATH}/${day}/shards/${takeShard()}`).set(counts, { merge: true });
   } catch (error) {
     logMetricsNotRecorded({ outcome: sample.outcome, lagMs: sample.lagMs, invalidDocument: sample.invalidDocument, error });
@@ -135,6 +138,8 @@ export interface SyncHealthDay {
   purgeRuns: { finished: number; complete: number; incomplete: number; dryRun: number; unreadable: number };
   /** Trigger invocations that met an expense not matching the schema, whatever their outcome. */
   invalidDocuments: number;
+  /** Writes by app builds before 2.1 handled in the day: the compatibility window can close once this stays 0. */
+  legacyWrites: number;
   triggerRuns: number;
   triggerOutcomes: Record<TriggerOutcome, number>;
   triggerLag: {
@@ -159,13 +164,15 @@ async function countInWindow(db: Firestore, collectionGroup: string, field: stri
 async function sumShards(
   db: Firestore,
   day: string,
-): Promise<Pick<SyncHealthDay, "invalidDocuments" | "triggerRuns" | "triggerOutcomes" | "triggerLag">> {
+): Promise<Pick<SyncHealthDay, "invalidDocuments" | "legacyWrites" | "triggerRuns" | "triggerOutcomes" | "triggerLag">> {
   const shards = await db.collection(`${SYNC_HEALTH_DAYS_PATH}/${day}/shards`).get();
   const triggerOutcomes = Object.fromEntries(TRIGGER_OUTCOMES.map((outcome) => [outcome, 0])) as Record<TriggerOutcome, number>;
   const histogram = Object.fromEntries(LAG_BUCKET_KEYS.map((key) => [key, 0]));
   let invalidDocuments = 0;
+  let legacyWrites = 0;
   for (const shard of shards.docs) {
     invalidDocuments += countOf(shard.get("invalidDocuments"));
+    legacyWrites += countOf(shard.get("legacyWrites"));
     const outcomes = shard.get("outcomes") ?? {};
     const lags = shard.get("lagHistogram") ?? {};
     for (const outcome of TRIGGER_OUTCOMES) triggerOutcomes[outcome] += countOf(outcomes[outcome]);
@@ -174,6 +181,7 @@ async function sumShards(
   const samples = LAG_BUCKET_KEYS.reduce((sum, key) => sum + histogram[key], 0);
   return {
     invalidDocuments,
+    legacyWrites,
     triggerRuns: TRIGGER_OUTCOMES.reduce((sum, outcome) => sum + triggerOutcomes[outcome], 0),
     triggerOutcomes,
     triggerLag: {
@@ -243,6 +251,7 @@ export async function rollupSyncHealth(db: Firestore, day: string): Promise<Sync
     purgeRunsIncomplete: summary.purgeRuns.incomplete,
     invalidDocuments: summary.invalidDocuments,
     droppedTooOld: summary.triggerOutcomes["dropped-too-old"],
+    legacyWrites: summary.legacyWrites,
     triggerRuns: summary.triggerRuns,
     lagP50Ms: summary.triggerLag.p50Ms,
     lagP99Ms: summary.triggerLag.p99Ms,

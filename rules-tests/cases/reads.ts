@@ -24,6 +24,8 @@ const GROUP_CONTENT: [string, RulesRequest][] = [
   ["read a soft-deleted expense", read(`${G1}/expenses/eDeleted`)],
   ["read a tombstone", read(`${G1}/tombstones/eDeleted`)],
   ["read a conflict", read(`${G1}/conflicts/c1`)],
+  ["read a kept deletion", read(`${G1}/deletedExpenses/eGone`)],
+  ["list kept deletions", { op: "list", path: `${G1}/deletedExpenses` }],
   ["list conflicts", { op: "list", path: `${G1}/conflicts` }],
   ["run the expense delta query", expenseDelta(G1)],
   ["run the tombstone delta query", tombstoneDelta(G1)],

@@ -17,6 +17,7 @@ import {
 
 const TOMBSTONE = `${G1}/tombstones/eDeleted`;
 const CONFLICT = `${G1}/conflicts/c1`;
+const KEPT = `${G1}/deletedExpenses/eGone`;
 const UNREAD = `users/${OWNER}/notifications/nUnread`;
 const READ = `users/${OWNER}/notifications/nRead`;
 const NOTIFICATIONS = `users/${OWNER}/notifications`;
@@ -29,6 +30,9 @@ const serverWrites: RulesCase[] = [
     ["member writes a conflict", write(`${G1}/conflicts/c2`, { expenseId: "e1", detectedAt: serverTimestamp(), resolution: "last-writer-wins" })],
     ["member rewrites a conflict", patch(CONFLICT, { resolution: "manual" })],
     ["member deletes a conflict", hardDelete(CONFLICT)],
+    ["member writes a kept deletion", write(`${G1}/deletedExpenses/e1`, { expenseId: "e1", deletedAt: serverTimestamp(), deletedBy: MEMBER, data: {} })],
+    ["member rewrites a kept deletion", patch(KEPT, { deletedBy: MEMBER })],
+    ["member deletes a kept deletion", hardDelete(KEPT)],
     ["member raises lastActivityAt alone", patch(G1, { lastActivityAt: serverTimestamp() })],
     ["member writes a notification for another user", write(`users/${OWNER}/notifications/n9`, { ...STORED_NOTIFICATION, createdAt: serverTimestamp() })],
     ["member marks another user's notification read", patch(UNREAD, { readAt: serverTimestamp() })],
@@ -37,6 +41,7 @@ const serverWrites: RulesCase[] = [
   ...variations(OWNER, [
     ["owner writes a tombstone", write(`${G1}/tombstones/e1`, { collection: "expenses", docId: "e1", deletedAt: serverTimestamp(), deletedBy: OWNER })],
     ["owner deletes a conflict", hardDelete(CONFLICT)],
+    ["owner deletes a kept deletion", hardDelete(KEPT)],
     ["user writes its own notification", write(`${NOTIFICATIONS}/n9`, { ...STORED_NOTIFICATION, createdAt: serverTimestamp() })],
     ["readAt set twice", patch(READ, { readAt: serverTimestamp() })],
     ["readAt cleared again", patch(READ, { readAt: null })],

@@ -136,6 +136,7 @@ export const WORLD: SeedDoc[] = [
   { path: `${G_DELETED}/expenses/x1`, data: storedExpense() },
   { path: `${G2}/expenses/d1`, data: storedExpense({ paidBy: STRANGER, splits: { [STRANGER]: 1200 }, createdBy: STRANGER }) },
   { path: `${G1}/tombstones/eDeleted`, data: { collection: "expenses", docId: "eDeleted", deletedAt: T1, deletedBy: MEMBER } },
+  { path: `${G1}/deletedExpenses/eGone`, data: { expenseId: "eGone", deletedAt: T1, deletedBy: null, data: storedExpense() } },
   {
     path: `${G1}/conflicts/c1`,
     data: {

@@ -30,7 +30,7 @@ describe("trigger delivery", function () {
     const droppedBefore = await droppedToday();
     let ran = false;
     const logs = await capturedLogs(async () => {
-      const result = await deliver(db, "expenseWritten", { id: "old", time: "2026-01-01T00:00:00Z", path: "groups/g/expenses/e" }, 3600, async () => {
+      const result = await deliver(db, "expenseChanged", { id: "old", time: "2026-01-01T00:00:00Z", path: "groups/g/expenses/e" }, 3600, async () => {
         ran = true;
         return { outcome: "activity-raised" as const };
       });
@@ -45,13 +45,13 @@ describe("trigger delivery", function () {
   it("logs the trigger's outcome and lag as structured fields", async () => {
     const activityAt = Timestamp.fromMillis(Date.now() - 1500);
     const logs = await capturedLogs(() =>
-      deliver(db, "expenseWritten", { id: "fresh", time: new Date().toISOString(), path: "groups/g/expenses/e" }, 3600, async () => ({
+      deliver(db, "expenseChanged", { id: "fresh", time: new Date().toISOString(), path: "groups/g/expenses/e" }, 3600, async () => ({
         outcome: "activity-raised" as const,
         activityAt,
       })),
     );
     const entry = logs.find((log) => log.eventId === "fresh");
-    expect(entry).to.deep.include({ trigger: "expenseWritten", outcome: "activity-raised", path: "groups/g/expenses/e" });
+    expect(entry).to.deep.include({ trigger: "expenseChanged", outcome: "activity-raised", path: "groups/g/expenses/e" });
     expect(entry?.event).to.equal("trigger.activity-raised");
     expect(entry?.lagMs).to.be.a("number").and.to.be.at.least(1500);
   });

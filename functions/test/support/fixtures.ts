@@ -49,3 +49,17 @@ export function editFields(author: string, baseVersion: number, changes: Documen
     baseVersion,
   };
 }
+
+/** What an app build from before 2.1 sends for an expense: a full set on the device clock, no v2 fields. */
+export function legacyExpenseFixture(author: string, memberIds: string[], deviceClock: Date, overrides: DocumentData = {}): DocumentData {
+  const { version: _version, baseVersion: _baseVersion, deletedAt: _deletedAt, deletedBy: _deletedBy, ...business } = expenseFixture(author, memberIds);
+  const clock = Timestamp.fromDate(deviceClock);
+  return { ...business, createdAt: clock, updatedAt: clock, ...overrides };
+}
+
+/** What an app build from before 2.1 sends for a group: a full set on the device clock, no deletion pair. */
+export function legacyGroupFixture(ownerId: string, memberIds: string[], deviceClock: Date, overrides: DocumentData = {}): DocumentData {
+  const { deletedAt: _deletedAt, deletedBy: _deletedBy, ...fields } = groupFixture(ownerId, memberIds);
+  const clock = Timestamp.fromDate(deviceClock);
+  return { ...fields, createdAt: clock, updatedAt: clock, ...overrides };
+}

@@ -13,7 +13,7 @@ let n = 0;
 async function deliverFresh(result: HandlerResult): Promise<{ log: LogEntry; counted: Record<string, unknown>[] }> {
   const { db, writes } = recordingDb();
   const eventId = `ev-${++n}`;
-  const logs = await capturedLogs(() => deliver(db, "expenseWritten", { id: eventId, time: new Date().toISOString(), path: PATH }, 3600, async () => result));
+  const logs = await capturedLogs(() => deliver(db, "expenseChanged", { id: eventId, time: new Date().toISOString(), path: PATH }, 3600, async () => result));
   const entries = logs.filter((entry) => entry.eventId === eventId);
   expect(entries, "one log entry per run").to.have.length(1);
   return { log: entries[0], counted: writes.map((write) => write.data) };
@@ -36,7 +36,7 @@ describe("trigger delivery: log events", () => {
   for (const [outcome, event] of Object.entries(EVENT_BY_OUTCOME) as [HandlerResult["outcome"], string][]) {
     it(`logs a ${outcome} run as ${event}, with that event's message and severity`, async () => {
       const { log } = await deliverFresh({ outcome, activityAt: Timestamp.now(), attempts: 1 });
-      expect(log).to.deep.include({ event, outcome, trigger: "expenseWritten", path: PATH, attempts: 1 });
+      expect(log).to.deep.include({ event, outcome, trigger: "expenseChanged", path: PATH, attempts: 1 });
       expect(log.message).to.equal(catalogued(event)?.message);
       expect(log.severity).to.equal(catalogued(event)?.severity);
     });

@@ -3,6 +3,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { PURGE_KINDS } from "../../src/purge";
 
 type Scope = "COLLECTION" | "COLLECTION_GROUP";
 interface IndexField {
@@ -42,12 +43,15 @@ const CONTRACT_QUERIES: ContractQuery[] = [
     scope: "COLLECTION",
     fields: [{ fieldPath: "deletedAt", order: "ASCENDING" }],
   },
-  {
-    name: "Purge: collection group expenses where deletedAt < cutoff",
-    collectionGroup: "expenses",
-    scope: "COLLECTION_GROUP",
-    fields: [{ fieldPath: "deletedAt", order: "ASCENDING" }],
-  },
+  // The purge: one collection-group query per kind it removes (PURGE_KINDS), field < cutoff.
+  ...PURGE_KINDS.map(
+    (spec): ContractQuery => ({
+      name: `Purge: collection group ${spec.collectionId} where ${spec.field} < cutoff`,
+      collectionGroup: spec.collectionId,
+      scope: "COLLECTION_GROUP",
+      fields: [{ fieldPath: spec.field, order: "ASCENDING" }],
+    }),
+  ),
 ];
 
 const sameField = (a: Omit<IndexField, "fieldPath">, b: Omit<IndexField, "fieldPath">) =>

@@ -77,12 +77,12 @@ describe("bench harness: figures", () => {
 
   it("counts trigger invocations in the region the functions ran in", () => {
     const lines = [
-      'i  functions: Beginning execution of "europe-west3-expenseWritten"',
-      'i  functions: Beginning execution of "europe-west3-expenseWritten"',
+      'i  functions: Beginning execution of "europe-west3-expenseChanged"',
+      'i  functions: Beginning execution of "europe-west3-expenseChanged"',
       'i  functions: Beginning execution of "europe-west3-groupWritten"',
-      'i  functions: Beginning execution of "us-central1-expenseWritten"',
-      '>  {"trigger":"expenseWritten","outcome":"activity-raised","attempts":2,"activityRaised":true}',
-      '>  {"trigger":"expenseWritten","outcome":"stale-skipped","attempts":1}',
+      'i  functions: Beginning execution of "us-central1-expenseChanged"',
+      '>  {"trigger":"expenseChanged","outcome":"activity-raised","attempts":2,"activityRaised":true}',
+      '>  {"trigger":"expenseChanged","outcome":"stale-skipped","attempts":1}',
     ];
     const summary = summarizeTriggerRun(lines, burst, "europe-west3");
     expect(summary).to.include({ region: "europe-west3", expenseTriggerInvocations: 2, expenseTriggersLogged: 2, groupDocumentWritesByServer: 1, transactionRetries: 1 });

@@ -1,0 +1,145 @@
+// Writes by app builds from before 2.1 ("v1"), through the real Functions and Firestore
+// emulators: each becomes a well-formed v2 document, and nothing it replaces or deletes is lost.
+import { expect } from "chai";
+import { DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
+import { expenseSchema, groupSchema, keptDeletionSchema } from "../../../core/schemas";
+import { adminDb, clearFirestore, eventually } from "../../../tools/emulator";
+import { handleExpenseWrite } from "../../src/expenseActivity";
+import { SYNC_HEALTH_DAYS_PATH, utcDay } from "../../src/syncHealth";
+import { drainTriggers } from "../support/emulator";
+import { expenseFixture, groupFixture, legacyExpenseFixture, legacyGroupFixture } from "../support/fixtures";
+
+const ALICE = "alice";
+const BOB = "bob";
+const MEMBERS = [ALICE, BOB];
+const DAY_MS = 86_400_000;
+const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS);
+
+describe("legacy (v1) writes (through the emulator)", function () {
+  this.timeout(60_000);
+  let db: Firestore;
+  let groupId: string;
+  let n = 0;
+
+  const group = () => db.doc(`groups/${groupId}`);
+  const expense = (id: string) => group().collection("expenses").doc(id);
+
+  /** Waits until the expense carries a version (the server normalized it) and returns it. */
+  async function normalized(id: string, version = 1): Promise<DocumentData> {
+    return eventually(`${id} normalized to version ${version}`, async () => {
+      const data = (await expense(id).get()).data();
+      return data?.version === version ? data : undefined;
+    });
+  }
+
+  before(async () => {
+    db = adminDb();
+    await clearFirestore();
+    await drainTriggers(db);
+  });
+
+  beforeEach(async () => {
+    groupId = `legacy${++n}-${Date.now()}`;
+    await group().set(groupFixture(ALICE, MEMBERS));
+    await eventually("the group's first lastActivityAt", async () => (await group().get()).get("lastActivityAt"));
+  });
+
+  it("turns a create made with a clock three days behind into a v2 document a delta cursor at 'now' finds", async () => {
+    const cursor = Timestamp.now();
+    await expense("e1").set(legacyExpenseFixture(BOB, MEMBERS, daysAgo(3)));
+    const doc = await normalized("e1");
+    expect(expenseSchema.safeParse(doc).success, JSON.stringify(expenseSchema.safeParse(doc).error?.issues)).to.equal(true);
+    expect(doc).to.deep.include({ version: 1, baseVersion: 0, deletedAt: null, deletedBy: null, createdBy: BOB, updatedBy: BOB });
+    expect((doc.updatedAt as Timestamp).toMillis()).to.be.greaterThan(cursor.toMillis());
+    expect((doc.createdAt as Timestamp).isEqual(doc.updatedAt)).to.equal(true);
+    const delta = await group().collection("expenses").where("updatedAt", ">", cursor).get();
+    expect(delta.docs.map((d) => d.id)).to.deep.equal(["e1"]);
+    await eventually("lastActivityAt raised to the normalized time", async () =>
+      (await group().get()).get("lastActivityAt")?.isEqual(doc.updatedAt) || undefined,
+    );
+  });
+
+  it("continues the history of a v2 expense it edits, keeps its creation, and records the overwritten version", async () => {
+    await expense("e1").set(expenseFixture(ALICE, MEMBERS));
+    const stored = (await expense("e1").get()).data()!;
+    await expense("e1").set(legacyExpenseFixture(BOB, MEMBERS, daysAgo(1), { description: "Dinner, corrected" }));
+    const doc = await normalized("e1", 2);
+    expect(doc).to.deep.include({ version: 2, baseVersion: 1, createdBy: ALICE, description: "Dinner, corrected" });
+    expect((doc.createdAt as Timestamp).isEqual(stored.createdAt)).to.equal(true);
+    const conflicts = await eventually("the conflict record", async () => {
+      const found = await group().collection("conflicts").where("expenseId", "==", "e1").get();
+      return found.empty ? undefined : found.docs;
+    });
+    expect(conflicts).to.have.length(1);
+    expect(conflicts[0].get("overwritten")).to.deep.include({ version: 1, updatedBy: ALICE });
+    expect(conflicts[0].get("overwritten.data.description")).to.equal("Dinner");
+    expect(conflicts[0].get("winner")).to.deep.include({ version: 2, baseVersion: 1, updatedBy: BOB });
+    const notification = await db.doc(`users/${ALICE}/notifications/${conflicts[0].id}`).get();
+    expect(notification.get("type")).to.equal("conflict");
+  });
+
+  it("keeps a v1 hard delete restorable: tombstone with no known deleter, kept copy, then a v2 restore removes both", async () => {
+    await expense("e1").set(expenseFixture(ALICE, MEMBERS));
+    await expense("e1").delete();
+    const kept = await eventually("the kept copy", async () => (await group().collection("deletedExpenses").doc("e1").get()).data());
+    expect(keptDeletionSchema.safeParse(kept).success).to.equal(true);
+    // The emulator reports every write's principal as "unknown" with a fake id: never a user.
+    expect(kept).to.deep.include({ expenseId: "e1", deletedBy: null });
+    expect(kept.data.description).to.equal("Dinner");
+    const tombstone = (await group().collection("tombstones").doc("e1").get()).data()!;
+    expect(tombstone.deletedBy).to.equal(null);
+    expect((tombstone.deletedAt as Timestamp).isEqual(kept.deletedAt)).to.equal(true);
+
+    // The restore a v2 client makes: an ordinary create at the same id from the kept fields.
+    const { createdAt: _c, updatedAt: _u, version: _v, baseVersion: _b, deletedAt: _d, deletedBy: _db, createdBy: _cb, updatedBy: _ub, ...business } = kept.data;
+    await expense("e1").set(expenseFixture(BOB, MEMBERS, business));
+    await eventually("the kept copy and tombstone gone", async () => {
+      const [copy, stone] = await Promise.all([group().collection("deletedExpenses").doc("e1").get(), group().collection("tombstones").doc("e1").get()]);
+      return !copy.exists && !stone.exists ? true : undefined;
+    });
+  });
+
+  it("normalizes a v1 group write: server-owned fields and an owner's soft delete come back", async () => {
+    const before = (await group().get()).data()!;
+    const watermark = Timestamp.fromDate(daysAgo(40));
+    await group().update({ purgedBefore: watermark, deletedAt: before.createdAt, deletedBy: ALICE });
+    await group().set(legacyGroupFixture(ALICE, MEMBERS, daysAgo(2), { displayName: "Renamed on an old build", createdAt: Timestamp.fromDate(daysAgo(2)) }));
+    const doc = await eventually("the group normalized", async () => {
+      const data = (await group().get()).data();
+      return data && "deletedAt" in data ? data : undefined;
+    });
+    expect(groupSchema.safeParse(doc).success, JSON.stringify(groupSchema.safeParse(doc).error?.issues)).to.equal(true);
+    expect(doc.displayName).to.equal("Renamed on an old build");
+    expect(doc.deletedBy).to.equal(ALICE);
+    expect((doc.createdAt as Timestamp).isEqual(before.createdAt)).to.equal(true);
+    expect((doc.purgedBefore as Timestamp).isEqual(watermark)).to.equal(true);
+    expect((doc.lastActivityAt as Timestamp).isEqual(doc.updatedAt)).to.equal(true);
+    expect((doc.updatedAt as Timestamp).toMillis()).to.be.greaterThan(daysAgo(1).getTime());
+  });
+
+  it("is idempotent and loop-free: a redelivery changes nothing, and the rewrite is normalized once", async () => {
+    const written = legacyExpenseFixture(BOB, MEMBERS, daysAgo(1));
+    await expense("e1").set(written);
+    const doc = await normalized("e1");
+    const raw = { ...written };
+    // The same v1 event delivered again, after its normalization: the stored document is no longer that write.
+    const again = await handleExpenseWrite(db, { id: "redelivered", time: new Date().toISOString(), groupId, expenseId: "e1", before: undefined, after: raw });
+    expect(again.legacy).to.deep.equal({ normalized: false });
+    await drainTriggers(db);
+    const settled = (await expense("e1").get()).data()!;
+    expect(settled.version).to.equal(1);
+    expect((settled.updatedAt as Timestamp).isEqual(doc.updatedAt)).to.equal(true);
+  });
+
+  it("counts the day's v1 writes in the sync-health counters", async () => {
+    const day = utcDay(new Date());
+    const counted = async () => {
+      const shards = await db.collection(`${SYNC_HEALTH_DAYS_PATH}/${day}/shards`).get();
+      return shards.docs.reduce((sum, shard) => sum + (shard.get("legacyWrites") ?? 0), 0);
+    };
+    const start = await counted();
+    await expense("e1").set(legacyExpenseFixture(BOB, MEMBERS, daysAgo(1)));
+    await normalized("e1");
+    await eventually("one more legacy write counted", async () => ((await counted()) > start ? true : undefined));
+  });
+});
