@@ -264,7 +264,7 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
     const keptDeletion = reconcileKeptDeletion(tx, kept, event, target, current.exists);
     const conflictRecorded = conflictRef !== undefined && conflict?.exists === false;
     const recorded = conflictRecorded
-      ? recordConflict(tx, conflictRef, event, before as VersionedFields, after as VersionedFields)
+      ? recordConflict(tx, conflictRef, event, after as VersionedFields, before as VersionedFields)
       : undefined;
     const activityRaised = raiseLastActivity(tx, group, at);
     // A redelivery finds its conflict record, or its own time already in lastActivityAt (which

@@ -58,7 +58,8 @@ describe("trigger delivery", function () {
 
   it("warns with the path and the zod issues for a document the schema rejects, and still raises activity", async () => {
     const updatedAt = Timestamp.fromMillis(Date.parse("2026-11-20T10:00:00Z"));
-    const legacy = { description: "From an old client", amountMinor: 12.5, currency: "eur", updatedAt, updatedBy: "alice" };
+    // Versioned, so it takes the v2 path; a document without `version` is a v1 write (legacy.test.ts).
+    const legacy = { description: "From a console edit", amountMinor: 12.5, currency: "eur", updatedAt, updatedBy: "alice", version: 1, baseVersion: 0 };
     let outcome: string | undefined;
     let invalidDocument: boolean | undefined;
     const logs = await capturedLogs(async () => {
