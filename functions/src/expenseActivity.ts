@@ -16,7 +16,7 @@ import { z } from "zod";
 import { expenseSchema, legacyExpenseWriteSchema } from "../../core/schemas";
 import { compareTimestamps } from "../../core/timestamps";
 import { classifyOutcome, raiseLastActivity } from "./activity";
-import { authorUid, isLegacyExpense, isStillTheWrite, legacyConflictId, normalizedExpenseFields, WriteAuthor } from "./legacy";
+import { authorUid, isLegacyExpense, legacyConflictId, normalizedExpenseFields, normalizesOnThisEvent, storedVersion, WriteAuthor } from "./legacy";
 import { logSchemaMismatch } from "./logs";
 import { HandledOutcome, RecordedConflict, TombstoneChange } from "./outcomes";
 
@@ -319,29 +319,32 @@ async function normalizeLegacyExpense(db: Firestore, event: ExpenseWriteEvent, w
       legacy: { normalized: false },
     };
     if (!group.exists) return untouched;
-    // Replaced since (by this event's own rewrite, on a redelivery, or by a later write whose
-    // event does the work): nothing to do.
-    if (!isStillTheWrite(current.data(), written)) return { ...untouched, outcome: conflict?.exists ? "duplicate-skipped" : "stale-skipped" };
-
     const commitTime = FieldValue.serverTimestamp();
-    const fields = normalizedExpenseFields(written, replaced, commitTime);
-    tx.update(refs.expense, fields);
-    const tombstoneChange = reconcileTombstone(tx, tombstone, null, event.expenseId);
-    const keptDeletion = reconcileKeptDeletion(tx, kept, event, null, true);
+    const normalizing = normalizesOnThisEvent(replaced, current.data(), isLegacyExpense);
+    const baseVersion = storedVersion(replaced);
+    // Recorded even when another event does the normalizing: the version this write overwrote is
+    // kept whatever replaced the write itself afterwards.
     const recorded =
       conflictRef && conflict?.exists === false
         ? recordConflict(
             tx,
             conflictRef,
             event,
-            { version: fields.version, baseVersion: fields.baseVersion, updatedBy: written.updatedBy, updatedAt: commitTime },
+            { version: baseVersion + 1, baseVersion, updatedBy: written.updatedBy, updatedAt: normalizing ? commitTime : at },
             {
-              version: Number.isInteger(replaced?.version) ? replaced?.version : 0,
+              version: baseVersion,
               updatedBy: replaced?.updatedBy,
               updatedAt: replaced?.updatedAt instanceof Timestamp ? replaced.updatedAt : at,
             },
           )
         : undefined;
+    if (!normalizing) {
+      return { ...untouched, outcome: recorded ? "conflict-recorded" : conflict?.exists ? "duplicate-skipped" : "stale-skipped", conflict: recorded };
+    }
+
+    tx.update(refs.expense, normalizedExpenseFields(written, replaced, commitTime));
+    const tombstoneChange = reconcileTombstone(tx, tombstone, null, event.expenseId);
+    const keptDeletion = reconcileKeptDeletion(tx, kept, event, null, true);
     // This commit is later than every commit before it, so the raise never lowers lastActivityAt.
     tx.update(refs.group, { lastActivityAt: commitTime });
     return {

@@ -5,7 +5,7 @@
 import { DocumentData, FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
 import { isDeepStrictEqual } from "node:util";
 import { classifyOutcome, raiseLastActivity } from "./activity";
-import { isLegacyGroup, isStillTheWrite, normalizedGroupFields } from "./legacy";
+import { isLegacyGroup, normalizedGroupFields, normalizesOnThisEvent } from "./legacy";
 import { HandledOutcome } from "./outcomes";
 
 export interface GroupWriteEvent {
@@ -38,7 +38,7 @@ export function groupActivityTime(event: GroupWriteEvent): Timestamp | undefined
 
 /** Applies one group write event. Safe to call any number of times, in any order. */
 export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): Promise<GroupWriteResult> {
-  if (isLegacyGroup(event.after)) return normalizeLegacyGroup(db, event, event.after);
+  if (isLegacyGroup(event.after)) return normalizeLegacyGroup(db, event);
   const at = groupActivityTime(event);
   if (at === undefined) return { outcome: "not-activity", attempts: 0 };
   const groupRef = db.doc(`groups/${event.groupId}`);
@@ -58,7 +58,7 @@ export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): P
  * and the deletion pair, and stamped the device clock. One transaction puts them back (legacy.ts)
  * and raises lastActivityAt to this commit's time, which no delta cursor can have passed.
  */
-async function normalizeLegacyGroup(db: Firestore, event: GroupWriteEvent, written: DocumentData): Promise<GroupWriteResult> {
+async function normalizeLegacyGroup(db: Firestore, event: GroupWriteEvent): Promise<GroupWriteResult> {
   const groupRef = db.doc(`groups/${event.groupId}`);
   // The client's own commit: what the lag is measured from (its updatedAt is the device clock).
   const at = Timestamp.fromDate(new Date(event.time));
@@ -67,7 +67,7 @@ async function normalizeLegacyGroup(db: Firestore, event: GroupWriteEvent, writt
     attempts += 1;
     const group = await tx.get(groupRef);
     const current = group.data();
-    if (current === undefined || !isStillTheWrite(current, written)) {
+    if (current === undefined || !normalizesOnThisEvent(event.before, current, isLegacyGroup)) {
       return { outcome: "stale-skipped", activityAt: at, attempts, legacy: { normalized: false } };
     }
     tx.update(groupRef, normalizedGroupFields(event.before, current, FieldValue.serverTimestamp()));

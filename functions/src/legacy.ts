@@ -2,7 +2,6 @@
 // fields, and delete expenses for good. The server turns each such write into a well-formed v2
 // document (docs/data-model.md, "Legacy clients"); this module decides what that document is.
 import { DocumentData, FieldValue, Timestamp } from "firebase-admin/firestore";
-import { isDeepStrictEqual } from "node:util";
 import { uidSchema } from "../../core/schemas";
 import { laterOf } from "../../core/timestamps";
 
@@ -17,12 +16,24 @@ export function isLegacyGroup(doc: DocumentData | undefined): doc is DocumentDat
 }
 
 /**
- * Whether the stored document is still the v1 write the event carries: only then is there
- * anything to normalize. A later write (or this event's normalization, on a redelivery) has
- * replaced it otherwise, and that write's own event takes care of it.
+ * Whether this event normalizes the stored document: the document is still unnormalized, and this
+ * is the event whose v1 write replaced the v2 document (or created it). A v1 write that lands on
+ * another not-yet-normalized one (or a server write to such a group) leaves the work to that
+ * earlier event, which still knows the v2 document both replaced: so the version history, a soft
+ * delete and the watermark survive whatever order the events arrive in. Once normalized (or
+ * replaced by a v2 write) the document is left alone, which makes a redelivery a no-op.
  */
-export function isStillTheWrite(current: DocumentData | undefined, written: DocumentData): boolean {
-  return current !== undefined && isDeepStrictEqual(current, written);
+export function normalizesOnThisEvent(
+  replaced: DocumentData | undefined,
+  current: DocumentData | undefined,
+  isLegacy: (doc: DocumentData | undefined) => boolean,
+): boolean {
+  return isLegacy(current) && (replaced === undefined || !isLegacy(replaced));
+}
+
+/** The version a document carries, 0 for one that has none (a v1 write). */
+export function storedVersion(doc: DocumentData | undefined): number {
+  return Number.isInteger(doc?.version) ? (doc?.version as number) : 0;
 }
 
 /**
@@ -33,7 +44,7 @@ export function isStillTheWrite(current: DocumentData | undefined, written: Docu
  * said; a v1 build knows no soft delete, so its write leaves the expense live.
  */
 export function normalizedExpenseFields(written: DocumentData, replaced: DocumentData | undefined, commitTime: FieldValue): DocumentData {
-  const baseVersion = Number.isInteger(replaced?.version) ? (replaced?.version as number) : 0;
+  const baseVersion = storedVersion(replaced);
   return {
     createdAt: replaced?.createdAt ?? commitTime,
     createdBy: replaced?.createdBy ?? written.createdBy,

@@ -3,7 +3,8 @@
 import { expect } from "chai";
 import { DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
 import { expenseSchema, groupSchema, keptDeletionSchema } from "../../../core/schemas";
-import { adminDb, clearFirestore, eventually } from "../../../tools/emulator";
+import { adminDb, clearFirestore, eventually, withoutTriggers } from "../../../tools/emulator";
+import { handleGroupWrite } from "../../src/groupActivity";
 import { handleExpenseWrite } from "../../src/expenseActivity";
 import { SYNC_HEALTH_DAYS_PATH, utcDay } from "../../src/syncHealth";
 import { drainTriggers } from "../support/emulator";
@@ -129,6 +130,40 @@ describe("legacy (v1) writes (through the emulator)", function () {
     const settled = (await expense("e1").get()).data()!;
     expect(settled.version).to.equal(1);
     expect((settled.updatedAt as Timestamp).isEqual(doc.updatedAt)).to.equal(true);
+  });
+
+  it("keeps history and the overwritten author when a second v1 write lands before the first is normalized", async () => {
+    await expense("e1").set(expenseFixture(ALICE, MEMBERS));
+    const stored = (await expense("e1").get()).data()!;
+    // Bob's first v1 edit and a second one, handled in the order the second one's event comes first.
+    const first = legacyExpenseFixture(BOB, MEMBERS, daysAgo(1), { description: "first" });
+    const second = legacyExpenseFixture("carol", [...MEMBERS, "carol"], daysAgo(1), { description: "second", paidBy: BOB, splits: { [ALICE]: 1, [BOB]: 1 } });
+    await withoutTriggers(() => expense("e1").set(second));
+    const base = { time: new Date().toISOString(), groupId, expenseId: "e1" };
+    const secondRun = await handleExpenseWrite(db, { ...base, id: "second", before: first, after: second });
+    expect(secondRun.legacy).to.deep.equal({ normalized: false });
+    expect(secondRun.conflict?.overwrittenBy).to.equal(BOB);
+    const firstRun = await handleExpenseWrite(db, { ...base, id: "first", before: stored, after: first });
+    expect(firstRun.legacy).to.deep.equal({ normalized: true });
+    expect(firstRun.conflict?.overwrittenBy).to.equal(ALICE);
+    const doc = (await expense("e1").get()).data()!;
+    expect(doc).to.deep.include({ description: "second", version: 2, baseVersion: 1, createdBy: ALICE });
+  });
+
+  it("keeps an owner's soft delete when the server touches the group before its v1 edit is normalized", async () => {
+    const v2 = (await group().get()).data()!;
+    await group().update({ deletedAt: v2.createdAt, deletedBy: ALICE });
+    const softDeleted = (await group().get()).data()!;
+    const written = legacyGroupFixture(ALICE, MEMBERS, daysAgo(1), { displayName: "Renamed" });
+    // The v1 write, then a server write (an expense raising lastActivityAt) before its event runs.
+    const touched = { ...written, lastActivityAt: Timestamp.now() };
+    await withoutTriggers(() => group().set(touched));
+    const base = { time: new Date().toISOString(), groupId };
+    expect((await handleGroupWrite(db, { ...base, id: "server", before: written, after: touched })).legacy).to.deep.equal({ normalized: false });
+    expect((await handleGroupWrite(db, { ...base, id: "v1", before: softDeleted, after: written })).legacy).to.deep.equal({ normalized: true });
+    const doc = (await group().get()).data()!;
+    expect(doc).to.deep.include({ displayName: "Renamed", deletedBy: ALICE });
+    expect((doc.createdAt as Timestamp).isEqual(v2.createdAt)).to.equal(true);
   });
 
   it("counts the day's v1 writes in the sync-health counters", async () => {

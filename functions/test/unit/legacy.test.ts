@@ -4,7 +4,8 @@ import {
   authorUid,
   isLegacyExpense,
   isLegacyGroup,
-  isStillTheWrite,
+  normalizesOnThisEvent,
+  storedVersion,
   legacyConflictId,
   normalizedExpenseFields,
   normalizedGroupFields,
@@ -37,11 +38,17 @@ describe("legacy (v1) writes", () => {
     expect(isLegacyGroup(undefined)).to.equal(false);
   });
 
-  it("normalizes only while the stored document is still the v1 write", () => {
-    expect(isStillTheWrite({ ...v1Write }, v1Write)).to.equal(true);
-    expect(isStillTheWrite({ ...v1Write, updatedAt: at(21) }, v1Write)).to.equal(false);
-    expect(isStillTheWrite({ ...v1Write, version: 1 }, v1Write)).to.equal(false);
-    expect(isStillTheWrite(undefined, v1Write)).to.equal(false);
+  it("normalizes on the event whose v1 write replaced a v2 document (or created one), while the document is unnormalized", () => {
+    expect(normalizesOnThisEvent(v2Stored, v1Write, isLegacyExpense)).to.equal(true);
+    expect(normalizesOnThisEvent(undefined, v1Write, isLegacyExpense)).to.equal(true);
+    // A second v1 write landed first: the earlier event, which knows the v2 document, normalizes what is there now.
+    expect(normalizesOnThisEvent(v2Stored, { ...v1Write, description: "second" }, isLegacyExpense)).to.equal(true);
+    // The second write's own event leaves it to that one.
+    expect(normalizesOnThisEvent(v1Write, { ...v1Write, description: "second" }, isLegacyExpense)).to.equal(false);
+    // Already normalized (a redelivery), replaced by a v2 write, or gone.
+    expect(normalizesOnThisEvent(v2Stored, { ...v1Write, version: 5 }, isLegacyExpense)).to.equal(false);
+    expect(normalizesOnThisEvent(v2Stored, undefined, isLegacyExpense)).to.equal(false);
+    expect([storedVersion(v2Stored), storedVersion(v1Write), storedVersion(undefined)]).to.deep.equal([4, 0, 0]);
   });
 
   it("continues the replaced document's history, keeps its creation, and leaves the expense live", () => {
