@@ -226,6 +226,25 @@ function reconcileKeptDeletion(
   return "kept";
 }
 
+type ExpenseRefs = ReturnType<typeof expenseRefs>;
+
+/** Everything an expense event decides on, read in its transaction. */
+async function readExpenseState(tx: Transaction, refs: ExpenseRefs, conflictRef: DocumentReference | undefined) {
+  const [group, current, tombstone, kept, conflict] = await Promise.all([
+    tx.get(refs.group),
+    tx.get(refs.expense),
+    tx.get(refs.tombstone),
+    tx.get(refs.keptDeletion),
+    conflictRef ? tx.get(conflictRef) : Promise.resolve(undefined),
+  ]);
+  return { group, current, tombstone, kept, conflict };
+}
+
+/** What a run that changes nothing reports. */
+function untouchedRun(at: Timestamp, attempts: number, invalidDocument: boolean): ExpenseWriteResult {
+  return { outcome: "stale-skipped", activityRaised: false, tombstone: "unchanged", activityAt: at, attempts, invalidDocument };
+}
+
 /** Applies one expense write event. Safe to call any number of times, in any order. */
 export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent): Promise<ExpenseWriteResult> {
   if (isLegacyExpense(event.after)) return normalizeLegacyExpense(db, event, event.after);
@@ -241,21 +260,8 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
   let attempts = 0;
   return db.runTransaction(async (tx): Promise<ExpenseWriteResult> => {
     attempts += 1;
-    const [group, current, tombstone, kept, conflict] = await Promise.all([
-      tx.get(refs.group),
-      tx.get(refs.expense),
-      tx.get(refs.tombstone),
-      tx.get(refs.keptDeletion),
-      conflictRef ? tx.get(conflictRef) : Promise.resolve(undefined),
-    ]);
-    const untouched: ExpenseWriteResult = {
-      outcome: "stale-skipped",
-      activityRaised: false,
-      tombstone: "unchanged",
-      activityAt: at,
-      attempts,
-      invalidDocument,
-    };
+    const { group, current, tombstone, kept, conflict } = await readExpenseState(tx, refs, conflictRef);
+    const untouched = untouchedRun(at, attempts, invalidDocument);
     if (!group.exists) return untouched;
     if (isPurgeDelete(before, after, group.get("purgedBefore"))) return { ...untouched, outcome: "purge-skipped" };
 
@@ -302,22 +308,8 @@ async function normalizeLegacyExpense(db: Firestore, event: ExpenseWriteEvent, w
   let attempts = 0;
   return db.runTransaction(async (tx): Promise<ExpenseWriteResult> => {
     attempts += 1;
-    const [group, current, tombstone, kept, conflict] = await Promise.all([
-      tx.get(refs.group),
-      tx.get(refs.expense),
-      tx.get(refs.tombstone),
-      tx.get(refs.keptDeletion),
-      conflictRef ? tx.get(conflictRef) : Promise.resolve(undefined),
-    ]);
-    const untouched: ExpenseWriteResult = {
-      outcome: "stale-skipped",
-      activityRaised: false,
-      tombstone: "unchanged",
-      activityAt: at,
-      attempts,
-      invalidDocument,
-      legacy: { normalized: false },
-    };
+    const { group, current, tombstone, kept, conflict } = await readExpenseState(tx, refs, conflictRef);
+    const untouched: ExpenseWriteResult = { ...untouchedRun(at, attempts, invalidDocument), legacy: { normalized: false } };
     if (!group.exists) return untouched;
     const commitTime = FieldValue.serverTimestamp();
     const normalizing = normalizesOnThisEvent(replaced, current.data(), isLegacyExpense);
