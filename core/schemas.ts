@@ -121,12 +121,20 @@ export const legacyGroupWriteSchema = z
   .refine(ownerIsMember, ownerIsMemberIssue)
   .refine(membersAreDistinct, membersAreDistinctIssue);
 
+/**
+ * Server-written on tombstones, conflicts and read notifications: when a TTL policy may delete the
+ * document (docs/purge.md, "TTL policies"). Optional: unread notifications, the tombstones of hard
+ * deletes and documents written before TTL have none.
+ */
+const recordExpirySchema = timestampSchema.optional();
+
 export const tombstoneSchema = z.strictObject({
   collection: z.literal("expenses"),
   docId: z.string().min(1),
   deletedAt: timestampSchema,
   // null when no user is known (an Admin SDK or console delete).
   deletedBy: uidSchema.nullable(),
+  expireAt: recordExpirySchema,
 });
 
 /**
@@ -155,6 +163,7 @@ export const conflictSchema = z.strictObject({
   resolution: z.literal("last-writer-wins"),
   winner: z.strictObject({ ...conflictSideFields, baseVersion: z.number().int().min(0) }),
   overwritten: z.strictObject(conflictSideFields),
+  expireAt: recordExpirySchema,
 });
 
 export const notificationSchema = z.strictObject({
@@ -164,6 +173,8 @@ export const notificationSchema = z.strictObject({
   conflictId: z.string().min(1),
   createdAt: timestampSchema,
   readAt: timestampSchema.nullable(),
+  // Set by the server once readAt is; an unread notification never expires.
+  expireAt: recordExpirySchema,
 });
 
 export const syncConfigSchema = z.strictObject({

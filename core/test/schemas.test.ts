@@ -173,6 +173,19 @@ function requiredKeysTests(schema: z.ZodType, valid: () => Doc, optional: string
   it("rejects an unknown field", () => expectRejected(schema, { ...valid(), color: "red" }, "color", "color"));
 }
 
+/** The expiry the server writes for the TTL policies: a Timestamp, or absent (documents from before TTL). */
+function expiryTests(schema: z.ZodType, valid: () => Doc): void {
+  const expireAt = Timestamp.fromDate(new Date("2025-12-02T08:15:00.000Z"));
+  it("accepts the server's expireAt, and a document without one", () => {
+    expectAccepted(schema, { ...valid(), expireAt });
+    expectAccepted(schema, valid());
+  });
+  it("rejects an expireAt that is not a Timestamp, null included", () => {
+    expectRejected(schema, { ...valid(), expireAt: "2025-12-02" }, "expireAt", "Firestore Timestamp");
+    expectRejected(schema, { ...valid(), expireAt: null }, "expireAt");
+  });
+}
+
 function softDeletePairTests(schema: z.ZodType, valid: () => Doc): void {
   const cases: Array<{ name: string; deletedAt: unknown; deletedBy: unknown; ok: boolean }> = [
     { name: "live (both null)", deletedAt: null, deletedBy: null, ok: true },
@@ -393,6 +406,7 @@ describe("schemas: groups/{groupId}/tombstones/{expenseId}", () => {
   it("rejects an empty docId", () => expectRejected(tombstoneSchema, { ...validTombstone(), docId: "" }, "docId"));
   it("rejects deletedAt: null (a tombstone is always dated)", () =>
     expectRejected(tombstoneSchema, { ...validTombstone(), deletedAt: null }, "deletedAt"));
+  expiryTests(tombstoneSchema, validTombstone);
 });
 
 describe("schemas: groups/{groupId}/deletedExpenses/{expenseId}", () => {
@@ -426,6 +440,7 @@ describe("schemas: groups/{groupId}/conflicts/{conflictId}", () => {
     expectRejected(conflictSchema, withField(validConflict(), "winner.data", null), "winner.data");
   });
   it("rejects a fractional version", () => expectRejected(conflictSchema, withField(validConflict(), "winner.version", 2.5), "winner.version"));
+  expiryTests(conflictSchema, validConflict);
 });
 
 describe("schemas: users/{uid}/notifications/{notificationId}", () => {
@@ -435,6 +450,7 @@ describe("schemas: users/{uid}/notifications/{notificationId}", () => {
   it('rejects a type other than "conflict"', () =>
     expectRejected(notificationSchema, { ...validNotification(), type: "comment" }, "type"));
   it("rejects readAt as a boolean", () => expectRejected(notificationSchema, { ...validNotification(), readAt: true }, "readAt"));
+  expiryTests(notificationSchema, () => ({ ...validNotification(), readAt: updatedAt }));
 });
 
 describe("schemas: config/sync", () => {

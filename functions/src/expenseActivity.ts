@@ -19,6 +19,7 @@ import { classifyOutcome, raiseLastActivity } from "./activity";
 import { authorUid, isLegacyExpense, legacyConflictId, normalizedExpenseFields, normalizesOnThisEvent, storedVersion, WriteAuthor } from "./legacy";
 import { logSchemaMismatch } from "./logs";
 import { HandledOutcome, RecordedConflict, TombstoneChange } from "./outcomes";
+import { EXPIRE_AT_FIELD, expiryAfter, hasExpiry } from "./purge";
 
 export interface ExpenseWriteEvent {
   /** The delivery's event id (the same on a redelivery). */
@@ -31,6 +32,20 @@ export interface ExpenseWriteEvent {
   after?: DocumentData;
   /** Who made the write, as the platform reports it (auth-context triggers). */
   author?: WriteAuthor;
+}
+
+/**
+ * How long the records an event writes are kept (RECORD_RETENTION_DAYS): tombstones and conflicts
+ * get an expireAt that far ahead, for the TTL policies. Without it they get none, and only the purge
+ * removes them.
+ */
+export interface RecordRetention {
+  recordRetentionDays: number;
+}
+
+/** The expireAt a record kept from `from` gets, or none without a retention. */
+function expiry(from: Timestamp, retention: RecordRetention | undefined): { expireAt?: Timestamp } {
+  return retention ? { [EXPIRE_AT_FIELD]: expiryAfter(from, retention.recordRetentionDays) } : {};
 }
 
 export interface ExpenseWriteResult {
@@ -124,6 +139,13 @@ export interface TombstoneTarget {
   /** "commit-time": the tombstone's own commit time (see tombstoneFor). */
   deletedAt: Timestamp | "commit-time";
   deletedBy: string | null;
+  /**
+   * Whether TTL may delete it (it gets an expireAt): only while the soft-deleted expense still
+   * shows the deletion to a delta query, or the purge's watermark covers it once the expense is
+   * gone. The tombstone of a hard delete is the deletion's only trace until the purge raises the
+   * watermark, so only the purge removes it (docs/purge.md, "TTL and the watermark").
+   */
+  expires: boolean;
 }
 
 /**
@@ -137,16 +159,16 @@ export function tombstoneFor(
   deleter: string | null = null,
 ): TombstoneTarget | null | undefined {
   if (current !== undefined) {
-    return current.deletedAt ? { deletedAt: current.deletedAt, deletedBy: current.deletedBy ?? null } : null;
+    return current.deletedAt ? { deletedAt: current.deletedAt, deletedBy: current.deletedBy ?? null, expires: true } : null;
   }
   // Gone for good. Only the hard delete's own event may write the tombstone; an older event
   // arriving late leaves it alone.
   if (after !== undefined) return undefined;
-  if (before?.deletedAt) return { deletedAt: before.deletedAt, deletedBy: before.deletedBy ?? null };
+  if (before?.deletedAt) return { deletedAt: before.deletedAt, deletedBy: before.deletedBy ?? null, expires: false };
   // A hard delete of a live expense has no deletedAt of its own, and its tombstone commits after
   // the delete: stamped with its own commit time, it is never older than a delta cursor a client
   // reached before it existed, so `deletedAt > cursor` always finds it.
-  return { deletedAt: "commit-time", deletedBy: deleter };
+  return { deletedAt: "commit-time", deletedBy: deleter, expires: false };
 }
 
 function reconcileTombstone(
@@ -154,6 +176,7 @@ function reconcileTombstone(
   tombstone: DocumentSnapshot,
   target: TombstoneTarget | null | undefined,
   expenseId: string,
+  retention?: RecordRetention,
 ): ExpenseWriteResult["tombstone"] {
   if (target === undefined) return "unchanged";
   if (target === null) {
@@ -166,11 +189,17 @@ function reconcileTombstone(
     tx.set(tombstone.ref, { collection: "expenses", docId: expenseId, deletedAt: FieldValue.serverTimestamp(), deletedBy: target.deletedBy });
     return "written";
   }
+  const expireAt = target.expires ? expiry(target.deletedAt, retention) : {};
   const existing = tombstone.data();
-  if (existing?.deletedAt instanceof Timestamp && existing.deletedAt.isEqual(target.deletedAt) && existing.deletedBy === target.deletedBy) {
+  if (
+    existing?.deletedAt instanceof Timestamp &&
+    existing.deletedAt.isEqual(target.deletedAt) &&
+    existing.deletedBy === target.deletedBy &&
+    hasExpiry(existing, expireAt.expireAt)
+  ) {
     return "unchanged";
   }
-  tx.set(tombstone.ref, { collection: "expenses", docId: expenseId, ...target });
+  tx.set(tombstone.ref, { collection: "expenses", docId: expenseId, deletedAt: target.deletedAt, deletedBy: target.deletedBy, ...expireAt });
   return "written";
 }
 
@@ -246,8 +275,8 @@ function untouchedRun(at: Timestamp, attempts: number, invalidDocument: boolean)
 }
 
 /** Applies one expense write event. Safe to call any number of times, in any order. */
-export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent): Promise<ExpenseWriteResult> {
-  if (isLegacyExpense(event.after)) return normalizeLegacyExpense(db, event, event.after);
+export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent, retention?: RecordRetention): Promise<ExpenseWriteResult> {
+  if (isLegacyExpense(event.after)) return normalizeLegacyExpense(db, event, event.after, retention);
   const before = syncFields(event.before);
   const after = syncFields(event.after);
   const invalidDocument = warnIfInvalid(event, event.after ?? event.before, expenseSchema);
@@ -266,11 +295,11 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
     if (isPurgeDelete(before, after, group.get("purgedBefore"))) return { ...untouched, outcome: "purge-skipped" };
 
     const target = tombstoneFor(syncFields(current.data()), before, after, event.author ? authorUid(event.author) : null);
-    const tombstoneChange = reconcileTombstone(tx, tombstone, target, event.expenseId);
+    const tombstoneChange = reconcileTombstone(tx, tombstone, target, event.expenseId, retention);
     const keptDeletion = reconcileKeptDeletion(tx, kept, event, target, current.exists);
     const conflictRecorded = conflictRef !== undefined && conflict?.exists === false;
     const recorded = conflictRecorded
-      ? recordConflict(tx, conflictRef, event, after as VersionedFields, before as VersionedFields)
+      ? recordConflict(tx, conflictRef, event, after as VersionedFields, before as VersionedFields, retention)
       : undefined;
     const activityRaised = raiseLastActivity(tx, group, at);
     // A redelivery finds its conflict record, or its own time already in lastActivityAt (which
@@ -296,7 +325,12 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
  * and a conflict recorded when it replaced someone else's version. The rewrite is itself a write
  * whose event finds a v2 document and nothing left to do, so there is no loop.
  */
-async function normalizeLegacyExpense(db: Firestore, event: ExpenseWriteEvent, written: DocumentData): Promise<ExpenseWriteResult> {
+async function normalizeLegacyExpense(
+  db: Firestore,
+  event: ExpenseWriteEvent,
+  written: DocumentData,
+  retention: RecordRetention | undefined,
+): Promise<ExpenseWriteResult> {
   const invalidDocument = warnIfInvalid(event, written, legacyExpenseWriteSchema);
   // The client's own commit: what the lag is measured from (its updatedAt is the device clock).
   const at = Timestamp.fromDate(new Date(event.time));
@@ -328,6 +362,7 @@ async function normalizeLegacyExpense(db: Firestore, event: ExpenseWriteEvent, w
               updatedBy: replaced?.updatedBy,
               updatedAt: replaced?.updatedAt instanceof Timestamp ? replaced.updatedAt : at,
             },
+            retention,
           )
         : undefined;
     if (!normalizing) {
@@ -371,6 +406,7 @@ function recordConflict(
   event: ExpenseWriteEvent,
   winner: ConflictSide & { baseVersion: number },
   overwritten: ConflictSide,
+  retention: RecordRetention | undefined,
 ): RecordedConflict {
   tx.create(conflictRef, {
     expenseId: event.expenseId,
@@ -389,6 +425,8 @@ function recordConflict(
       updatedAt: overwritten.updatedAt,
       data: event.before,
     },
+    // From this run's clock, just before detectedAt's commit time: a server timestamp cannot be added to.
+    ...expiry(Timestamp.now(), retention),
   });
   const recorded: RecordedConflict = {
     conflictId: conflictRef.id,

@@ -7,8 +7,12 @@
 // same transaction as the deletes and never lowers it, and counts only what it found still there.
 // So a run can stop anywhere and the next one carries on, and overlapping runs end in the same
 // state as one run. The lease (purgeLease.ts) only keeps a second run from repeating the work.
+//
+// Where a project has TTL policies, Firestore also deletes the records that carry `expireAt`
+// (docs/purge.md, "TTL policies"). The purge still works through every kind: it is what removes
+// them where TTL is off (and on the emulator), and a record TTL got to first is simply not found.
 import { randomUUID } from "node:crypto";
-import { DocumentReference, Firestore, QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
+import { DocumentData, DocumentReference, Firestore, QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import { compareTimestamps } from "../../core/timestamps";
 import { acquirePurgeLease, releasePurgeLease } from "./purgeLease";
 import { DocumentKind, kindOfPath } from "../../core/schemas";
@@ -52,16 +56,36 @@ export interface KindSpec {
   cutoff: keyof PurgeCutoffs;
   /** Group-scoped kinds raise their group's purgedBefore; notifications belong to a user. */
   scope: "group" | "user";
+  /** The server dates these with expireAt (a tombstone only while TTL cannot hide its deletion), so a TTL policy may delete them too. */
+  ttl: boolean;
 }
 
 export const PURGE_KINDS: readonly KindSpec[] = [
-  { kind: "expenses", collectionId: "expenses", field: "deletedAt", pattern: "groups/{groupId}/expenses/{expenseId}", cutoff: "expenses", scope: "group" },
+  // Expenses and kept deletions have no TTL: only the purge may delete them, as it raises the watermark in the same commit.
+  { kind: "expenses", collectionId: "expenses", field: "deletedAt", pattern: "groups/{groupId}/expenses/{expenseId}", cutoff: "expenses", scope: "group", ttl: false },
   // Hard-deleted expenses kept for restore count as expenses: the same retention, the same watermark.
-  { kind: "expenses", collectionId: "deletedExpenses", field: "deletedAt", pattern: "groups/{groupId}/deletedExpenses/{expenseId}", cutoff: "expenses", scope: "group" },
-  { kind: "tombstones", collectionId: "tombstones", field: "deletedAt", pattern: "groups/{groupId}/tombstones/{expenseId}", cutoff: "records", scope: "group" },
-  { kind: "conflicts", collectionId: "conflicts", field: "detectedAt", pattern: "groups/{groupId}/conflicts/{conflictId}", cutoff: "records", scope: "group" },
-  { kind: "notifications", collectionId: "notifications", field: "readAt", pattern: "users/{uid}/notifications/{notificationId}", cutoff: "notifications", scope: "user" },
+  { kind: "expenses", collectionId: "deletedExpenses", field: "deletedAt", pattern: "groups/{groupId}/deletedExpenses/{expenseId}", cutoff: "expenses", scope: "group", ttl: false },
+  { kind: "tombstones", collectionId: "tombstones", field: "deletedAt", pattern: "groups/{groupId}/tombstones/{expenseId}", cutoff: "records", scope: "group", ttl: true },
+  { kind: "conflicts", collectionId: "conflicts", field: "detectedAt", pattern: "groups/{groupId}/conflicts/{conflictId}", cutoff: "records", scope: "group", ttl: true },
+  { kind: "notifications", collectionId: "notifications", field: "readAt", pattern: "users/{uid}/notifications/{notificationId}", cutoff: "notifications", scope: "user", ttl: true },
 ];
+
+/** The field the TTL policies in firestore.indexes.json delete by. */
+export const EXPIRE_AT_FIELD = "expireAt";
+
+/**
+ * When a record kept `days` after `from` falls due. It is the instant the purge's cutoff passes
+ * `from` (from < now − days exactly when from + days < now), so TTL and the purge agree on it.
+ */
+export function expiryAfter(from: Timestamp, days: number): Timestamp {
+  return new Timestamp(from.seconds + days * (DAY_MS / 1000), from.nanoseconds);
+}
+
+/** Whether a stored document carries exactly `expireAt`, or, when it is undefined, none at all. */
+export function hasExpiry(stored: DocumentData | undefined, expireAt: Timestamp | undefined): boolean {
+  const current: unknown = stored?.[EXPIRE_AT_FIELD];
+  return expireAt === undefined ? current === undefined : current instanceof Timestamp && current.isEqual(expireAt);
+}
 
 export interface PurgeProgress {
   kind: PurgedKind;

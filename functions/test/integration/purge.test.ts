@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { CollectionReference, DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
 import { handleExpenseWrite } from "../../src/expenseActivity";
 import { PURGE_RUNS_COLLECTION } from "../../src/purgeRuns";
-import { Candidate, computeCutoffs, PURGE_KINDS, purgeCommit, purgeExpired, PurgeOptions, PurgeReport, watermarkFor } from "../../src/purge";
+import { Candidate, computeCutoffs, expiryAfter, PURGE_KINDS, purgeCommit, purgeExpired, PurgeOptions, PurgeReport, watermarkFor } from "../../src/purge";
 import { PURGE_LEASE_PATH } from "../../src/purgeLease";
 import { adminDb, clearFirestore, eventually, setTriggersEnabled } from "../../../tools/emulator";
 import { expenseFixture, groupFixture } from "../support/fixtures";
@@ -348,6 +348,33 @@ describe("purge (core on the emulator)", function () {
       expect(taken.deleted.expenses).to.equal(8 * GROUPS.length);
       expect((await db.doc(PURGE_LEASE_PATH).get()).exists).to.equal(false);
     });
+  });
+
+  it("works beside TTL: a record TTL deleted before the run or between its query and its commit is not found, counted or covered", async () => {
+    // As the server now writes them: dated with expireAt, all of it in the past.
+    const dated = (doc: DocumentData, from: Timestamp, days: number) => ({ ...doc, expireAt: expiryAfter(from, days) });
+    const old = daysBefore(100);
+    await seed({
+      "groups/g1": groupDoc(),
+      "groups/g1/tombstones/gone-late": dated(tombstoneDoc("gone-late", old), old, RETENTION.records),
+      "groups/g2": groupDoc(),
+      "groups/g2/tombstones/left": dated(tombstoneDoc("left", old), old, RETENTION.records),
+      "groups/g2/conflicts/gone-early": dated(conflictDoc("e1", old), old, RETENTION.records),
+      "users/alice/notifications/gone-early": dated(notificationDoc("g2", old), old, RETENTION.readNotifications),
+    });
+    const tombstones = PURGE_KINDS.find((kind) => kind.kind === "tombstones")!;
+    const candidates: Candidate[] = ["g1/tombstones/gone-late", "g2/tombstones/left"].map((path) => ({ ref: db.doc(`groups/${path}`), ownerId: path.split("/")[0] }));
+    // TTL takes one tombstone after the query found it, and the conflict and notification before any run.
+    await Promise.all(["groups/g1/tombstones/gone-late", "groups/g2/conflicts/gone-early", "users/alice/notifications/gone-early"].map((path) => db.doc(path).delete()));
+
+    const purged = await purgeCommit(db, tombstones, candidates, CUTOFFS.records, WATERMARK);
+    expect(purged.map((c) => c.ref.path)).to.deep.equal(["groups/g2/tombstones/left"]);
+    expect(await purgedBeforeOf("g1"), "TTL's deletion raises nothing: the tombstone was dated only while nothing depended on it").to.equal(undefined);
+    expect((await purgedBeforeOf("g2"))?.isEqual(WATERMARK)).to.equal(true);
+
+    const report = await purgeExpired(db, options());
+    expect(report.deleted).to.deep.equal({ expenses: 0, tombstones: 0, conflicts: 0, notifications: 0 });
+    expect(await paths()).to.deep.equal(["groups/g1", "groups/g2"]);
   });
 
   it("never lowers purgedBefore, and raises an older one", async () => {

@@ -2,12 +2,16 @@
 import { expect } from "chai";
 import { DocumentData, FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
 import { adminDb, clearFirestore, eventually } from "../../../tools/emulator";
+import { recordRetentionDays } from "../../src/config";
+import { expiryAfter } from "../../src/purge";
 import { drainTriggers } from "../support/emulator";
 import { editFields, expenseFixture, groupFixture } from "../support/fixtures";
 
 const ALICE = "alice";
 const BOB = "bob";
 const MEMBERS = [ALICE, BOB];
+/** The emulator runs the functions with each param's default (functions/.env). */
+const RECORD_RETENTION_DAYS = Number(recordRetentionDays.options.default);
 
 describe("triggers (through the emulator)", function () {
   this.timeout(60_000);
@@ -73,12 +77,13 @@ describe("triggers (through the emulator)", function () {
 
   });
 
-  it("writes a tombstone in step with a soft delete, and removes it on restore", async () => {
+  it("writes a tombstone in step with a soft delete, dated to expire after the record retention, and removes it on restore", async () => {
     await expense("e1").set(expenseFixture(ALICE, MEMBERS));
     await expense("e1").update(editFields(BOB, 1, { deletedAt: FieldValue.serverTimestamp(), deletedBy: BOB }));
     const deletedAt = (await expense("e1").get()).get("deletedAt") as Timestamp;
     const stone = await eventually("tombstone", async () => (await tombstone("e1").get()).data());
-    expect(stone).to.deep.equal({ collection: "expenses", docId: "e1", deletedAt, deletedBy: BOB });
+    const expireAt = expiryAfter(deletedAt, RECORD_RETENTION_DAYS);
+    expect(stone).to.deep.equal({ collection: "expenses", docId: "e1", deletedAt, deletedBy: BOB, expireAt });
     await activityReaches(await updatedAtOf("e1"));
 
     await expense("e1").update(editFields(ALICE, 2, { deletedAt: null, deletedBy: null }));
@@ -94,11 +99,27 @@ describe("triggers (through the emulator)", function () {
     const stone = await eventually("tombstone", async () => (await tombstone("e1").get()).data());
     expect(stone.deletedBy).to.equal(null);
     expect(stone.collection).to.equal("expenses");
+    // The deletion's only trace until the purge raises purgedBefore: TTL must not remove it.
+    expect(stone).to.not.have.property("expireAt");
     // The event time is cut to whole seconds in the emulator, so it may not pass createdAt.
     await eventually("activity for the hard delete", async () => {
       const last = (await group().get()).get("lastActivityAt") as Timestamp;
       return last.toMillis() >= Math.floor(createdAt.toMillis() / 1000) * 1000 ? true : undefined;
     });
+  });
+
+  it("takes the expiry off a soft delete's tombstone when the expense is then hard-deleted", async () => {
+    await expense("e1").set(expenseFixture(ALICE, MEMBERS));
+    await expense("e1").update(editFields(BOB, 1, { deletedAt: FieldValue.serverTimestamp(), deletedBy: BOB }));
+    const deletedAt = (await expense("e1").get()).get("deletedAt") as Timestamp;
+    await eventually("a dated tombstone", async () => ((await tombstone("e1").get()).get("expireAt") ? true : undefined));
+    await expense("e1").delete();
+    // The expense no longer shows the deletion, so the tombstone has to stay until the purge.
+    const stone = await eventually("the expiry taken off", async () => {
+      const current = (await tombstone("e1").get()).data();
+      return current && !("expireAt" in current) ? current : undefined;
+    });
+    expect(stone).to.deep.equal({ collection: "expenses", docId: "e1", deletedAt, deletedBy: BOB });
   });
 
   it("records a stale edit as a conflict with the overwritten document, and notifies its other author", async () => {
@@ -125,10 +146,14 @@ describe("triggers (through the emulator)", function () {
     });
     expect(conflict.winner).to.deep.include({ version: 2, baseVersion: 1, updatedBy: BOB });
     expect(conflict.winner.data).to.deep.equal(winner);
+    // Dated from the run's clock just before its commit (detectedAt): the record retention after it, within the run's time.
+    const dueAt = expiryAfter(conflict.detectedAt as Timestamp, RECORD_RETENTION_DAYS).toMillis();
+    expect((conflict.expireAt as Timestamp).toMillis()).to.be.within(dueAt - 60_000, dueAt + 1_000);
 
     const notification = await eventually("notification", async () => data(`users/${ALICE}/notifications/${conflicts[0].id}`));
     expect(notification).to.deep.include({ type: "conflict", groupId, expenseId: "e1", conflictId: conflicts[0].id, readAt: null });
     expect(notification.createdAt).to.be.instanceOf(Timestamp);
+    expect(notification, "an unread notification never expires").to.not.have.property("expireAt");
     await activityReaches(winner.updatedAt as Timestamp);
   });
 

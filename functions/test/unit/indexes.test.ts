@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PURGE_KINDS } from "../../src/purge";
+import { EXPIRE_AT_FIELD, PURGE_KINDS } from "../../src/purge";
 
 type Scope = "COLLECTION" | "COLLECTION_GROUP";
 interface IndexField {
@@ -13,7 +13,12 @@ interface IndexField {
 }
 interface IndexFile {
   indexes: { collectionGroup: string; queryScope: Scope; fields: IndexField[] }[];
-  fieldOverrides: { collectionGroup: string; fieldPath: string; indexes: ({ queryScope: Scope } & Omit<IndexField, "fieldPath">)[] }[];
+  fieldOverrides: {
+    collectionGroup: string;
+    fieldPath: string;
+    ttl?: boolean;
+    indexes: ({ queryScope: Scope } & Omit<IndexField, "fieldPath">)[];
+  }[];
 }
 
 /** A query as the index planner sees it: the fields it filters or orders on, in index order. */
@@ -84,14 +89,30 @@ describe("firestore.indexes.json", () => {
     });
   }
 
-  it("keeps the collection-scope indexes in every field override (an override replaces the automatic ones)", () => {
-    for (const override of file.fieldOverrides) {
+  // A TTL policy's field is queried by nobody, so its override drops every index on purpose: an
+  // ever-increasing timestamp indexed would only make a write hotspot.
+  const isTtlPolicy = (override: IndexFile["fieldOverrides"][number]) => override.fieldPath === EXPIRE_AT_FIELD;
+
+  it("keeps the collection-scope indexes in every other field override (an override replaces the automatic ones)", () => {
+    for (const override of file.fieldOverrides.filter((o) => !isTtlPolicy(o))) {
       const scopes = override.indexes.filter((index) => index.queryScope === "COLLECTION");
       expect(scopes.map((index) => index.order ?? index.arrayConfig), `${override.collectionGroup}.${override.fieldPath}`).to.include.members([
         "ASCENDING",
         "DESCENDING",
       ]);
     }
+  });
+
+  it("declares an unindexed TTL policy on expireAt for every kind the server dates, and for no other collection group", () => {
+    const ttlKinds = PURGE_KINDS.filter((spec) => spec.ttl).map((spec) => spec.collectionId);
+    expect(ttlKinds).to.have.members(["tombstones", "conflicts", "notifications"]);
+    const policies = file.fieldOverrides.filter(isTtlPolicy);
+    expect(policies.map((o) => o.collectionGroup)).to.have.members(ttlKinds);
+    for (const policy of policies) {
+      expect(policy, policy.collectionGroup).to.deep.equal({ collectionGroup: policy.collectionGroup, fieldPath: EXPIRE_AT_FIELD, ttl: true, indexes: [] });
+    }
+    // Expenses and kept deletions must go through the purge, which raises purgedBefore as it deletes.
+    expect(file.fieldOverrides.filter((o) => o.ttl === true).map((o) => o.collectionGroup)).to.have.members(ttlKinds);
   });
 
   it("would notice a missing index: the Tier-1 query is not served without its composite", () => {

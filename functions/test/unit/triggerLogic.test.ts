@@ -99,14 +99,14 @@ describe("tombstone target", () => {
   const live = syncFields({ deletedAt: null, deletedBy: null });
   const deleted = syncFields({ deletedAt: at(20), deletedBy: "bob" });
 
-  it("follows the current document: deleted → its deletedAt and deletedBy; live → none", () => {
-    expect(tombstoneFor(deleted, live, deleted)).to.deep.equal({ deletedAt: at(20), deletedBy: "bob" });
+  it("follows the current document: deleted → its deletedAt and deletedBy, and TTL may remove it; live → none", () => {
+    expect(tombstoneFor(deleted, live, deleted)).to.deep.equal({ deletedAt: at(20), deletedBy: "bob", expires: true });
     expect(tombstoneFor(live, live, deleted)).to.equal(null);
   });
 
-  it("for a hard delete: keeps the soft delete's time, or takes its own commit time with no known user", () => {
-    expect(tombstoneFor(undefined, deleted, undefined)).to.deep.equal({ deletedAt: at(20), deletedBy: "bob" });
-    expect(tombstoneFor(undefined, live, undefined)).to.deep.equal({ deletedAt: "commit-time", deletedBy: null });
+  it("for a hard delete: keeps the soft delete's time, or takes its own commit time with no known user; never TTL", () => {
+    expect(tombstoneFor(undefined, deleted, undefined)).to.deep.equal({ deletedAt: at(20), deletedBy: "bob", expires: false });
+    expect(tombstoneFor(undefined, live, undefined)).to.deep.equal({ deletedAt: "commit-time", deletedBy: null, expires: false });
   });
 
   it("leaves the tombstone alone when an older event arrives after the hard delete", () => {
