@@ -295,18 +295,36 @@ export interface ExecResult {
   lines: string[];
 }
 
+export interface ExecOptions {
+  portOffset?: number;
+  /** A demo- project other than PROJECT_ID (the emulators load the functions for it). */
+  projectId?: string;
+  /** Emulators to start instead of Auth, Firestore and Functions. */
+  only?: string[];
+  /**
+   * Aborting stops the CLI with SIGTERM, on which it shuts its emulators down; the result comes
+   * once they are down (status 1), so that nothing is left running.
+   */
+  signal?: AbortSignal;
+  onLine?: (line: string) => void;
+}
+
 /**
- * Runs `argv` inside `firebase emulators:exec` on the demo project (Auth, Firestore, Functions),
- * so it can reach nothing in production, on ports moved by `portOffset` (else by
- * EMULATOR_PORT_OFFSET). With `onLine`, output is captured line by line (the
- * benchmarks read the Functions emulator's structured logs from it) instead of passed through.
+ * Runs `argv` inside `firebase emulators:exec` on a demo project (PROJECT_ID unless `projectId`;
+ * Auth, Firestore and Functions unless `only`), so it can reach nothing in production, on ports
+ * moved by `portOffset` (else by EMULATOR_PORT_OFFSET). With `onLine`, output is captured line by
+ * line (the benchmarks read the Functions emulator's structured logs from it) instead of passed
+ * through.
  */
-export function execInEmulators(argv: string[], options: { portOffset?: number; onLine?: (line: string) => void } = {}): Promise<ExecResult> {
+export function execInEmulators(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
+  const projectId = options.projectId ?? PROJECT_ID;
+  if (!projectId.startsWith("demo-")) throw new EmulatorSetupError(`${projectId} is not a demo- project: the emulators could reach production with it.`);
   const plan = planEmulators({ interactive: false, portOffset: options.portOffset });
+  const only = options.only ?? plan.only;
   const child = spawn(
     process.execPath,
-    [firebaseBin(), "emulators:exec", "--config", plan.configPath, "--project", PROJECT_ID, "--only", plan.only.join(","), argv.map(shellQuote).join(" ")],
-    { cwd: ROOT, stdio: ["ignore", options.onLine ? "pipe" : "inherit", "inherit"], env: { ...process.env, ...plan.env } },
+    [firebaseBin(), "emulators:exec", "--config", plan.configPath, "--project", projectId, "--only", only.join(","), argv.map(shellQuote).join(" ")],
+    { cwd: ROOT, stdio: ["ignore", options.onLine ? "pipe" : "inherit", "inherit"], env: { ...process.env, ...plan.env }, signal: options.signal },
   );
   const lines: string[] = [];
   if (options.onLine && child.stdout) {
@@ -317,7 +335,9 @@ export function execInEmulators(argv: string[], options: { portOffset?: number; 
     });
   }
   return new Promise((resolve, reject) => {
-    child.on("error", reject);
+    child.on("error", (error) => {
+      if (error.name !== "AbortError") reject(error);
+    });
     child.on("close", (code) => resolve({ status: code ?? 1, plan, lines }));
   });
 }

@@ -1,10 +1,16 @@
-// Deploy-time configuration. Every value has a default; override per project in
-// functions/.env.<projectId> or answer the prompt at `firebase deploy`.
+// Deploy-time configuration. Every value has a default, and functions/.env holds each default
+// (a unit test keeps the two equal) so that neither the emulators nor a deploy ever stop to prompt
+// for one, whatever the project; override per project in functions/.env.<projectId>.
 import { defineInt, defineString } from "firebase-functions/params";
 
 export const region = defineString("SYNC_REGION", {
   default: "us-central1",
   description: "Region of every function; put it next to the Firestore database.",
+});
+
+export const maxInstances = defineInt("MAX_INSTANCES", {
+  default: 20,
+  description: "Most instances of each function at once; bounds the load a burst of writes puts on Firestore.",
 });
 
 export const expenseRetentionDays = defineInt("EXPENSE_RETENTION_DAYS", {

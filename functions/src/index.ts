@@ -2,10 +2,11 @@
 import { initializeApp } from "firebase-admin/app";
 import { getFirestore } from "firebase-admin/firestore";
 import { setGlobalOptions } from "firebase-functions/v2";
-import { onDocumentWritten, onDocumentWrittenWithAuthContext } from "firebase-functions/v2/firestore";
+import { onDocumentUpdated, onDocumentWritten, onDocumentWrittenWithAuthContext } from "firebase-functions/v2/firestore";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import {
   expenseRetentionDays,
+  maxInstances,
   purgeBatchSize,
   purgeTimeBudgetSeconds,
   readNotificationRetentionDays,
@@ -16,11 +17,12 @@ import {
 import { deliver } from "./eventDelivery";
 import { handleExpenseWrite } from "./expenseActivity";
 import { handleGroupWrite } from "./groupActivity";
+import { handleNotificationRead } from "./notificationRead";
 import { purgeExpired, SCHEDULED_PURGE_TIMEOUT_SECONDS, scheduledTimeBudgetMs } from "./purge";
 import { rollupPreviousUtcDay } from "./syncHealth";
 
 initializeApp();
-setGlobalOptions({ region, maxInstances: 20 });
+setGlobalOptions({ region, maxInstances });
 
 // With auth context, so a hard delete's tombstone can name its deleter. It replaced the plain
 // trigger `expenseWritten` under a new name: a trigger's event type cannot change in place
@@ -29,15 +31,19 @@ export const expenseChanged = onDocumentWrittenWithAuthContext(
   { document: "groups/{groupId}/expenses/{expenseId}", retry: true },
   (event) =>
     deliver(getFirestore(), "expenseChanged", { id: event.id, time: event.time, path: event.document }, triggerMaxEventAgeSeconds.value(), () =>
-      handleExpenseWrite(getFirestore(), {
-        id: event.id,
-        time: event.time,
-        groupId: event.params.groupId,
-        expenseId: event.params.expenseId,
-        before: event.data?.before.data(),
-        after: event.data?.after.data(),
-        author: { authType: event.authType, authId: event.authId },
-      }),
+      handleExpenseWrite(
+        getFirestore(),
+        {
+          id: event.id,
+          time: event.time,
+          groupId: event.params.groupId,
+          expenseId: event.params.expenseId,
+          before: event.data?.before.data(),
+          after: event.data?.after.data(),
+          author: { authType: event.authType, authId: event.authId },
+        },
+        { recordRetentionDays: recordRetentionDays.value() },
+      ),
     ),
 );
 
@@ -52,6 +58,11 @@ export const groupWritten = onDocumentWritten({ document: "groups/{groupId}", re
     }),
   ),
 );
+
+// Dates a notification's expiry once its owner has read it, for the TTL policy (docs/purge.md).
+export const notificationRead = onDocumentUpdated("users/{uid}/notifications/{notificationId}", async (event) => {
+  await handleNotificationRead(getFirestore(), event.document, { readNotificationRetentionDays: readNotificationRetentionDays.value() });
+});
 
 // Daily, at a quiet hour; the schedule time is the run's clock, so a late or repeated delivery of
 // the same tick uses the same cutoffs.

@@ -32,6 +32,8 @@ const CASES: Case[] = [
   { what: "an unknown flag", script: "scripts/rollout-vectors.ts", args: ["--out", "x.json"], env: OFF_EMULATOR, answer: { error: /^unknown option '--out'$/ } },
   { what: "--help", script: "seed/generate.ts", args: ["--help"], env: OFF_EMULATOR, answer: { usage: "Usage: npm run seed:generate" } },
   { what: "an argument", script: "seed/generate.ts", args: ["seed/data"], env: OFF_EMULATOR, answer: { error: /^unexpected argument "seed\/data"$/ } },
+  { what: "--help", script: "scripts/deployCheck.ts", args: ["--help"], env: OFF_EMULATOR, answer: { usage: "Usage: npm run deploy:check -- [flags]" } },
+  { what: "an unknown target", script: "scripts/deployCheck.ts", args: ["--only", "hosting"], env: OFF_EMULATOR, answer: { error: /^--only takes firestore, functions, monitoring, not "hosting"$/ } },
 ];
 
 describe("operator commands as processes", function () {
