@@ -5,11 +5,13 @@ export const UNIT_SPECS = [
   "core/test/**/*.test.ts",
   "tools/test/unit/**/*.test.ts",
   "functions/test/unit/**/*.test.ts",
+  "monitoring/test/unit/**/*.test.ts",
 ];
 
 export const EMULATOR_SPECS = [
   "tools/test/integration/**/*.test.ts",
   "functions/test/integration/**/*.test.ts",
+  "monitoring/test/integration/**/*.test.ts",
   "rules-tests/**/*.test.ts",
   "e2e/**/*.test.ts",
 ];

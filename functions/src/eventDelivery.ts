@@ -1,7 +1,9 @@
 // The common path of every Firestore-triggered function: drop events too old to be worth
-// retrying, run the handler, then log and count what it did. Handlers are idempotent, so the
-// triggers run with retry on; the age cut-off keeps a poison event from being retried for days.
-import { Firestore, Timestamp } from "firebase-admin/firestore";
+// retrying, run the handler, then log what it did. Handlers are idempotent, so the triggers run
+// with retry on; the age cut-off keeps a poison event from being retried for days. The log entry
+// is the run's only record: log-based metrics (monitoring/) count it, so metrics cost the hot
+// path no Firestore write.
+import { Timestamp } from "firebase-admin/firestore";
 import {
   logActivityRaised,
   logActivityRaisedFromInvalidDocument,
@@ -15,7 +17,6 @@ import {
   TriggerRunFields,
 } from "./logs";
 import { HandledOutcome, RecordedConflict, TombstoneChange } from "./outcomes";
-import { recordTriggerMetrics } from "./syncHealth";
 
 export interface DeliveredEvent {
   id: string;
@@ -29,7 +30,7 @@ export interface HandlerResult {
   activityRaised?: boolean;
   tombstone?: TombstoneChange;
   conflict?: RecordedConflict;
-  /** The handler met a document its schema rejects (and logged how); counted apart from the outcome. */
+  /** The handler met a document its schema rejects (and logged how), whatever the outcome says. */
   invalidDocument?: boolean;
   /** A write by an app build before 2.1; `normalized` when this run rewrote it as v2. */
   legacy?: { normalized: boolean };
@@ -55,7 +56,6 @@ export function eventAgeSeconds(event: DeliveredEvent, now: Date): number {
 }
 
 export async function deliver<R extends HandlerResult>(
-  db: Firestore,
   trigger: string,
   event: DeliveredEvent & { path: string },
   maxAgeSeconds: number,
@@ -63,14 +63,12 @@ export async function deliver<R extends HandlerResult>(
 ): Promise<R | undefined> {
   const ageSeconds = eventAgeSeconds(event, new Date());
   if (ageSeconds > maxAgeSeconds) {
-    logEventDropped({ trigger, eventId: event.id, path: event.path, ageSeconds, maxAgeSeconds });
-    await recordTriggerMetrics(db, { outcome: "dropped-too-old", at: new Date() });
+    logEventDropped({ trigger, eventId: event.id, path: event.path, outcome: "dropped-too-old", ageSeconds, maxAgeSeconds });
     return undefined;
   }
   const result = await handle();
-  const finishedAt = new Date();
   // Lag from the client's commit to the server's reaction: what a Tier-1 listener waits.
-  const lagMs = result.activityAt ? finishedAt.getTime() - result.activityAt.toMillis() : undefined;
+  const lagMs = result.activityAt ? Date.now() - result.activityAt.toMillis() : undefined;
   // Read as the union (not R's), so the checks below narrow it.
   const outcome: RunOutcome = result.outcome;
   const run: TriggerRunFields = {
@@ -90,8 +88,5 @@ export async function deliver<R extends HandlerResult>(
   // Counted once per write: by the run that rewrote it, or that kept the hard-deleted document.
   const legacyWrite = result.legacy?.normalized ? "normalized" : result.keptDeletion === "kept" ? "hard-delete-kept" : undefined;
   if (legacyWrite) logLegacyWrite({ trigger, eventId: event.id, path: event.path, kind: legacyWrite });
-  if (outcome !== "not-activity") {
-    await recordTriggerMetrics(db, { outcome, lagMs, invalidDocument: result.invalidDocument, legacyWrite: legacyWrite !== undefined, at: finishedAt });
-  }
   return result;
 }

@@ -30,7 +30,7 @@ setGlobalOptions({ region, maxInstances });
 export const expenseChanged = onDocumentWrittenWithAuthContext(
   { document: "groups/{groupId}/expenses/{expenseId}", retry: true },
   (event) =>
-    deliver(getFirestore(), "expenseChanged", { id: event.id, time: event.time, path: event.document }, triggerMaxEventAgeSeconds.value(), () =>
+    deliver("expenseChanged", { id: event.id, time: event.time, path: event.document }, triggerMaxEventAgeSeconds.value(), () =>
       handleExpenseWrite(
         getFirestore(),
         {
@@ -48,7 +48,7 @@ export const expenseChanged = onDocumentWrittenWithAuthContext(
 );
 
 export const groupWritten = onDocumentWritten({ document: "groups/{groupId}", retry: true }, (event) =>
-  deliver(getFirestore(), "groupWritten", { id: event.id, time: event.time, path: event.document }, triggerMaxEventAgeSeconds.value(), () =>
+  deliver("groupWritten", { id: event.id, time: event.time, path: event.document }, triggerMaxEventAgeSeconds.value(), () =>
     handleGroupWrite(getFirestore(), {
       id: event.id,
       time: event.time,

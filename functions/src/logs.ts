@@ -1,6 +1,7 @@
 // The catalogue of every log event the deployed functions emit: one function per event, taking
 // that event's structured fields. Each entry carries a stable `event` name (jsonPayload.event) that
-// log-based metrics and alerts filter on, so an event is an interface: add new ones, never rename.
+// the log-based metrics in monitoring/ filter on, and some fields they extract (lagMs, outcome,
+// kind, complete, deleted.*), so an event is an interface: add new ones, never rename.
 // docs/operations.md lists the same events, and a unit test keeps the two equal.
 import * as logger from "firebase-functions/logger";
 import { HandledOutcome, RecordedConflict, TombstoneChange, TriggerOutcome } from "./outcomes";
@@ -140,6 +141,8 @@ export interface EventDroppedFields {
   trigger: string;
   eventId: string;
   path: string;
+  /** Always dropped-too-old: the per-outcome counter reads every run's outcome from this field. */
+  outcome: Extract<TriggerOutcome, "dropped-too-old">;
   ageSeconds: number;
   maxAgeSeconds: number;
 }
@@ -149,7 +152,7 @@ export const logEventDropped = logEvent<EventDroppedFields>({
   event: "trigger.dropped-too-old",
   severity: "ERROR",
   message: "Dropping an event older than the retry cut-off",
-  fields: { trigger: true, eventId: true, path: true, ageSeconds: true, maxAgeSeconds: true },
+  fields: { trigger: true, eventId: true, path: true, outcome: true, ageSeconds: true, maxAgeSeconds: true },
 });
 
 export type LegacyWriteKind = "normalized" | "hard-delete-kept";
@@ -164,7 +167,7 @@ export interface LegacyWriteFields {
 
 /**
  * A write by an app build from before 2.1 (or another hard delete, whose document was kept).
- * Counted per day: the compatibility window can close once these stop.
+ * Counted by the legacy_writes metric: the compatibility window can close once these stop.
  */
 export const logLegacyWrite = logEvent<LegacyWriteFields>({
   event: "legacy.write",
@@ -190,22 +193,7 @@ export const logSchemaMismatch = logEvent<SchemaMismatchFields>({
   fields: { path: true, eventId: true, issues: true },
 });
 
-// --- Sync-health metrics (syncHealth.ts) ---
-
-export interface MetricsNotRecordedFields {
-  outcome: TriggerOutcome;
-  lagMs?: number;
-  invalidDocument?: boolean;
-  error: unknown;
-}
-
-/** A trigger run's counters were not written: the day's counts (not the data) are short. */
-export const logMetricsNotRecorded = logEvent<MetricsNotRecordedFields>({
-  event: "sync-health.metrics-not-recorded",
-  severity: "WARNING",
-  message: "Sync-health metrics not recorded",
-  fields: { outcome: true, lagMs: true, invalidDocument: true, error: true },
-});
+// --- Sync-health rollup (syncHealth.ts) ---
 
 export interface PurgeRunUnreadableFields {
   day: string;
@@ -225,13 +213,8 @@ export interface RollupWrittenFields {
   conflicts: number;
   tombstones: number;
   purgedTotal: number;
+  purgeRunsFinished: number;
   purgeRunsIncomplete: number;
-  invalidDocuments: number;
-  droppedTooOld: number;
-  legacyWrites: number;
-  triggerRuns: number;
-  lagP50Ms: number | null;
-  lagP99Ms: number | null;
 }
 
 /** A day's summary written to ops/syncHealth/days/{day}. */
@@ -239,19 +222,7 @@ export const logRollupWritten = logEvent<RollupWrittenFields>({
   event: "sync-health.rollup-written",
   severity: "INFO",
   message: "Sync-health rollup written",
-  fields: {
-    day: true,
-    conflicts: true,
-    tombstones: true,
-    purgedTotal: true,
-    purgeRunsIncomplete: true,
-    invalidDocuments: true,
-    droppedTooOld: true,
-    legacyWrites: true,
-    triggerRuns: true,
-    lagP50Ms: true,
-    lagP99Ms: true,
-  },
+  fields: { day: true, conflicts: true, tombstones: true, purgedTotal: true, purgeRunsFinished: true, purgeRunsIncomplete: true },
 });
 
 // --- The purge (purge.ts) ---
@@ -328,7 +299,6 @@ export const LOG_EVENTS: readonly LogEventSpec[] = [
   logEventDropped,
   logLegacyWrite,
   logSchemaMismatch,
-  logMetricsNotRecorded,
   logPurgeRunUnreadable,
   logRollupWritten,
   logPurgeBudgetClamped,

@@ -2,11 +2,14 @@
 // emulators: each becomes a well-formed v2 document, and nothing it replaces or deletes is lost.
 import { expect } from "chai";
 import { DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
+import { join } from "node:path";
 import { expenseSchema, groupSchema, keptDeletionSchema } from "../../../core/schemas";
 import { adminDb, clearFirestore, eventually, withoutTriggers } from "../../../tools/emulator";
 import { handleGroupWrite } from "../../src/groupActivity";
 import { handleExpenseWrite } from "../../src/expenseActivity";
-import { SYNC_HEALTH_DAYS_PATH, utcDay } from "../../src/syncHealth";
+import { readMonitoringConfig } from "../../../monitoring/config";
+import { matchesFilter, parseLogFilter } from "../../../monitoring/logFilter";
+import { EmulatorLogs } from "../../../monitoring/test/support/cloudLogging";
 import { drainTriggers } from "../support/emulator";
 import { expenseFixture, groupFixture, legacyExpenseFixture, legacyGroupFixture } from "../support/fixtures";
 
@@ -166,15 +169,22 @@ describe("legacy (v1) writes (through the emulator)", function () {
     expect((doc.createdAt as Timestamp).isEqual(v2.createdAt)).to.equal(true);
   });
 
-  it("counts the day's v1 writes in the sync-health counters", async () => {
-    const day = utcDay(new Date());
-    const counted = async () => {
-      const shards = await db.collection(`${SYNC_HEALTH_DAYS_PATH}/${day}/shards`).get();
-      return shards.docs.reduce((sum, shard) => sum + (shard.get("legacyWrites") ?? 0), 0);
-    };
-    const start = await counted();
-    await expense("e1").set(legacyExpenseFixture(BOB, MEMBERS, daysAgo(1)));
-    await normalized("e1");
-    await eventually("one more legacy write counted", async () => ((await counted()) > start ? true : undefined));
+  it("logs each v1 write once, as the legacy.write entry the legacy_writes metric counts", async () => {
+    const metric = readMonitoringConfig(join(__dirname, "../../..")).config.metrics.find(({ resource }) => resource.name === "legacy_writes");
+    const legacyWrites = parseLogFilter(metric?.resource.filter ?? "");
+    const logs = await EmulatorLogs.open();
+    try {
+      await expense("e1").set(legacyExpenseFixture(BOB, MEMBERS, daysAgo(1)));
+      await normalized("e1");
+      const path = expense("e1").path;
+      const counted = () => logs.entries.filter((entry) => entry.jsonPayload.path === path && matchesFilter(legacyWrites, entry));
+      await logs.until("the v1 write's legacy.write entry", () => (counted().length > 0 ? true : undefined));
+      // The server's rewrite, and the runs it sets off, are v2 writes: they must not count.
+      await drainTriggers(db);
+      expect(counted().map((entry) => entry.jsonPayload)).to.have.length(1);
+      expect(counted()[0].jsonPayload).to.deep.include({ event: "legacy.write", kind: "normalized", trigger: "expenseChanged" });
+    } finally {
+      logs.close();
+    }
   });
 });

@@ -35,7 +35,7 @@ export interface RecordedWrite {
   options: unknown;
 }
 
-/** Just enough of a Firestore to see what the sync-health counters write. */
+/** Just enough of a Firestore to see what a code path writes (and that it writes nothing). */
 export function recordingDb(): { db: Firestore; writes: RecordedWrite[] } {
   const writes: RecordedWrite[] = [];
   const db = {

@@ -61,7 +61,7 @@ describe("log catalogue", () => {
   });
 
   it("keeps the message of an ERROR event as catalogued (no stack trace in its place)", async () => {
-    const entries = await capturedLogs(() => logs.logEventDropped({ trigger: "t", eventId: "e", path: "p", ageSeconds: 2, maxAgeSeconds: 1 }));
+    const entries = await capturedLogs(() => logs.logEventDropped({ trigger: "t", eventId: "e", path: "p", outcome: "dropped-too-old", ageSeconds: 2, maxAgeSeconds: 1 }));
     expect(entries[0]).to.deep.include({ severity: "ERROR", message: logs.logEventDropped.spec.message });
   });
 });
