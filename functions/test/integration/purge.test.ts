@@ -37,7 +37,14 @@ const groupDoc = (extra: DocumentData = {}) =>
 const liveExpense = (updatedAt = daysBefore(365)) => expenseFixture(ALICE, MEMBERS, { createdAt: daysBefore(400), updatedAt });
 const deletedExpense = (deletedAt: Timestamp) =>
   expenseFixture(ALICE, MEMBERS, { createdAt: daysBefore(400), updatedAt: deletedAt, updatedBy: BOB, version: 2, baseVersion: 1, deletedAt, deletedBy: BOB });
-const tombstoneDoc = (expenseId: string, deletedAt: Timestamp) => ({ collection: "expenses", docId: expenseId, deletedAt, deletedBy: BOB });
+// As the trigger writes it for a soft delete, expiry included (so no trigger run rewrites it).
+const tombstoneDoc = (expenseId: string, deletedAt: Timestamp) => ({
+  collection: "expenses",
+  docId: expenseId,
+  deletedAt,
+  deletedBy: BOB,
+  expireAt: Timestamp.fromMillis(deletedAt.toMillis() + RETENTION.records * DAY_MS),
+});
 /** A soft-deleted expense and the tombstone the trigger wrote for it. */
 const softDeleted = (groupId: string, expenseId: string, deletedAt: Timestamp): Record<string, DocumentData> => ({
   [`groups/${groupId}/expenses/${expenseId}`]: deletedExpense(deletedAt),
