@@ -1,6 +1,7 @@
 // Test support for the end-to-end suites: users, their devices and sync clients (all closed after
 // each test), groups created the way a client creates them, and comparison with the server.
-import { Timestamp as ClientTimestamp } from "firebase/firestore";
+import { onLog } from "firebase/app";
+import { Timestamp as ClientTimestamp, disableNetwork, enableNetwork } from "firebase/firestore";
 import { DocumentData } from "firebase-admin/firestore";
 import { randomUUID } from "node:crypto";
 import { PROJECT_ID, adminDb, emulatorHostsFromEnv, eventually } from "../../tools/emulator";
@@ -19,6 +20,31 @@ import {
   newExpenseId,
   newGroupId,
 } from "../../client";
+
+/** Every device open in this process, whichever fleet opened it. */
+const openDevices = new Set<Device>();
+let reconnecting = false;
+
+/**
+ * Emulator workaround (firebase-tools#8654, open): now and then the Firestore emulator sends a
+ * corrupt frame on a listen stream. The SDK reads it as RESOURCE_EXHAUSTED, takes it for an
+ * overloaded backend and waits its maximum backoff (about a minute) before it connects again, so
+ * the device's listeners and server reads fail for that long. The log line does not name the
+ * device: every online device drops its streams and opens them again, which resets the backoff.
+ * A device a test put offline stays offline.
+ */
+onLog(
+  ({ message }) => {
+    if (reconnecting || !message.includes("RESOURCE_EXHAUSTED")) return;
+    reconnecting = true;
+    const online = [...openDevices].filter((device) => device.online);
+    // A device closed meanwhile refuses; nothing is left to reconnect on it.
+    void Promise.all(online.map((device) => disableNetwork(device.db).then(() => enableNetwork(device.db)).catch(() => undefined))).finally(() => {
+      reconnecting = false;
+    });
+  },
+  { level: "error" },
+);
 
 export interface User {
   name: string;
@@ -47,6 +73,7 @@ export class Fleet {
   private async open(options: Omit<DeviceOptions, "projectId" | "hosts">, hosts = emulatorHostsFromEnv()): Promise<Device> {
     const device = await Device.open({ ...options, projectId: PROJECT_ID, hosts });
     this.devices.push(device);
+    openDevices.add(device);
     return device;
   }
 
@@ -58,7 +85,12 @@ export class Fleet {
 
   async closeAll(): Promise<void> {
     for (const client of this.clients.splice(0)) client.stop();
-    await Promise.all(this.devices.splice(0).map((device) => device.close()));
+    await Promise.all(
+      this.devices.splice(0).map((device) => {
+        openDevices.delete(device);
+        return device.close();
+      }),
+    );
   }
 }
 
