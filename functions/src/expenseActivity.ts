@@ -12,6 +12,7 @@ import {
   Timestamp,
   Transaction,
 } from "firebase-admin/firestore";
+import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { expenseSchema, legacyExpenseWriteSchema } from "../../core/schemas";
 import { compareTimestamps } from "../../core/timestamps";
@@ -49,7 +50,7 @@ function expiry(from: Timestamp, retention: RecordRetention | undefined): { expi
 }
 
 export interface ExpenseWriteResult {
-  outcome: HandledOutcome;
+  outcome: HandledOutcome | "not-activity";
   activityRaised: boolean;
   tombstone: TombstoneChange;
   /** The conflict this delivery recorded (none on a redelivery, which finds it there). */
@@ -120,9 +121,14 @@ export function conflictIdFor(expenseId: string, after: Pick<VersionedFields, "u
   return `${expenseId}_${timestampKey(after.updatedAt)}`;
 }
 
+/** The event's commit time (whole seconds in the emulator, so never later than the real one). */
+function eventTimestamp(event: Pick<ExpenseWriteEvent, "time">): Timestamp {
+  return Timestamp.fromDate(new Date(event.time));
+}
+
 /** When the write happened: its updatedAt (commit time), or the event time when it has none. */
 export function activityTime(event: Pick<ExpenseWriteEvent, "time">, after: SyncFields | undefined): Timestamp {
-  return after?.updatedAt ?? Timestamp.fromDate(new Date(event.time));
+  return after?.updatedAt ?? eventTimestamp(event);
 }
 
 /** The hard delete the purge makes: an expense soft-deleted no later than the group's watermark. */
@@ -171,11 +177,21 @@ export function tombstoneFor(
   return { deletedAt: "commit-time", deletedBy: deleter, expires: false };
 }
 
+/**
+ * Whether a record stamped with the commit time of a hard delete is already there: one dated at or
+ * after the delete's event time was written for this deletion (by an earlier delivery); an older
+ * one is left from an earlier deletion of the same id, whose restore's event has not cleared it yet.
+ */
+function stampedForThisDeletion(record: DocumentSnapshot, eventTime: Timestamp): boolean {
+  const deletedAt = record.get("deletedAt");
+  return deletedAt instanceof Timestamp && compareTimestamps(deletedAt, eventTime) >= 0;
+}
+
 function reconcileTombstone(
   tx: Transaction,
   tombstone: DocumentSnapshot,
   target: TombstoneTarget | null | undefined,
-  expenseId: string,
+  event: ExpenseWriteEvent,
   retention?: RecordRetention,
 ): ExpenseWriteResult["tombstone"] {
   if (target === undefined) return "unchanged";
@@ -185,8 +201,8 @@ function reconcileTombstone(
     return "removed";
   }
   if (target.deletedAt === "commit-time") {
-    if (tombstone.exists) return "unchanged";
-    tx.set(tombstone.ref, { collection: "expenses", docId: expenseId, deletedAt: FieldValue.serverTimestamp(), deletedBy: target.deletedBy });
+    if (stampedForThisDeletion(tombstone, eventTimestamp(event))) return "unchanged";
+    tx.set(tombstone.ref, { collection: "expenses", docId: event.expenseId, deletedAt: FieldValue.serverTimestamp(), deletedBy: target.deletedBy });
     return "written";
   }
   const expireAt = target.expires ? expiry(target.deletedAt, retention) : {};
@@ -199,7 +215,7 @@ function reconcileTombstone(
   ) {
     return "unchanged";
   }
-  tx.set(tombstone.ref, { collection: "expenses", docId: expenseId, deletedAt: target.deletedAt, deletedBy: target.deletedBy, ...expireAt });
+  tx.set(tombstone.ref, { collection: "expenses", docId: event.expenseId, deletedAt: target.deletedAt, deletedBy: target.deletedBy, ...expireAt });
   return "written";
 }
 
@@ -245,8 +261,9 @@ function reconcileKeptDeletion(
     tx.delete(kept.ref);
     return "removed";
   }
-  if (event.after !== undefined || event.before === undefined || !tombstone || kept.exists) return "unchanged";
-  tx.create(kept.ref, {
+  if (event.after !== undefined || event.before === undefined || !tombstone) return "unchanged";
+  if (kept.exists && (tombstone.deletedAt !== "commit-time" || stampedForThisDeletion(kept, eventTimestamp(event)))) return "unchanged";
+  tx.set(kept.ref, {
     expenseId: event.expenseId,
     deletedAt: tombstone.deletedAt === "commit-time" ? FieldValue.serverTimestamp() : tombstone.deletedAt,
     deletedBy: tombstone.deletedBy,
@@ -269,6 +286,17 @@ async function readExpenseState(tx: Transaction, refs: ExpenseRefs, conflictRef:
   return { group, current, tombstone, kept, conflict };
 }
 
+/**
+ * Raises lastActivityAt to this transaction's commit time, for a write whose trace (a hard delete's
+ * tombstone) carries that time: raised only to the event time, it could stay at or below a cursor
+ * a client reached before the tombstone committed, and the group would never show the news. The
+ * commit is later than every commit before it, so this never lowers lastActivityAt.
+ */
+function raiseToCommitTime(tx: Transaction, group: DocumentSnapshot): true {
+  tx.update(group.ref, { lastActivityAt: FieldValue.serverTimestamp() });
+  return true;
+}
+
 /** What a run that changes nothing reports. */
 function untouchedRun(at: Timestamp, attempts: number, invalidDocument: boolean): ExpenseWriteResult {
   return { outcome: "stale-skipped", activityRaised: false, tombstone: "unchanged", activityAt: at, attempts, invalidDocument };
@@ -276,6 +304,11 @@ function untouchedRun(at: Timestamp, attempts: number, invalidDocument: boolean)
 
 /** Applies one expense write event. Safe to call any number of times, in any order. */
 export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent, retention?: RecordRetention): Promise<ExpenseWriteResult> {
+  // A write that left the document as it was (seen from a client transaction that only read it):
+  // nobody overwrote anybody, and there is no activity to show.
+  if (event.before !== undefined && isDeepStrictEqual(event.before, event.after)) {
+    return { ...untouchedRun(eventTimestamp(event), 0, false), outcome: "not-activity" };
+  }
   if (isLegacyExpense(event.after)) return normalizeLegacyExpense(db, event, event.after, retention);
   const before = syncFields(event.before);
   const after = syncFields(event.after);
@@ -295,16 +328,19 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
     if (isPurgeDelete(before, after, group.get("purgedBefore"))) return { ...untouched, outcome: "purge-skipped" };
 
     const target = tombstoneFor(syncFields(current.data()), before, after, event.author ? authorUid(event.author) : null);
-    const tombstoneChange = reconcileTombstone(tx, tombstone, target, event.expenseId, retention);
+    const tombstoneChange = reconcileTombstone(tx, tombstone, target, event, retention);
     const keptDeletion = reconcileKeptDeletion(tx, kept, event, target, current.exists);
     const conflictRecorded = conflictRef !== undefined && conflict?.exists === false;
     const recorded = conflictRecorded
       ? recordConflict(tx, conflictRef, event, after as VersionedFields, before as VersionedFields, retention)
       : undefined;
-    const activityRaised = raiseLastActivity(tx, group, at);
-    // A redelivery finds its conflict record, or its own time already in lastActivityAt (which
-    // another write committed at the very same instant would also show: rare, and harmless).
-    const alreadyApplied = conflict?.exists === true || group.get("lastActivityAt")?.isEqual(at) === true;
+    const hardDelete = target?.deletedAt === "commit-time";
+    const activityRaised = hardDelete && tombstoneChange === "written" ? raiseToCommitTime(tx, group) : raiseLastActivity(tx, group, at);
+    // A redelivery finds its conflict record, its tombstone, or its own time already in
+    // lastActivityAt (which another write committed at the very same instant would also show:
+    // rare, and harmless).
+    const alreadyApplied =
+      conflict?.exists === true || (hardDelete && tombstoneChange === "unchanged") || group.get("lastActivityAt")?.isEqual(at) === true;
     return {
       outcome: classifyOutcome({ conflictRecorded, activityRaised, alreadyApplied, invalidDocument }),
       activityRaised,
@@ -333,7 +369,7 @@ async function normalizeLegacyExpense(
 ): Promise<ExpenseWriteResult> {
   const invalidDocument = warnIfInvalid(event, written, legacyExpenseWriteSchema);
   // The client's own commit: what the lag is measured from (its updatedAt is the device clock).
-  const at = Timestamp.fromDate(new Date(event.time));
+  const at = eventTimestamp(event);
   const refs = expenseRefs(db, event);
   const replaced = event.before;
   const overwritesAnother = typeof replaced?.updatedBy === "string" && replaced.updatedBy !== written.updatedBy;
@@ -370,10 +406,9 @@ async function normalizeLegacyExpense(
     }
 
     tx.update(refs.expense, normalizedExpenseFields(written, replaced, commitTime));
-    const tombstoneChange = reconcileTombstone(tx, tombstone, null, event.expenseId);
+    const tombstoneChange = reconcileTombstone(tx, tombstone, null, event);
     const keptDeletion = reconcileKeptDeletion(tx, kept, event, null, true);
-    // This commit is later than every commit before it, so the raise never lowers lastActivityAt.
-    tx.update(refs.group, { lastActivityAt: commitTime });
+    raiseToCommitTime(tx, group);
     return {
       outcome: recorded ? "conflict-recorded" : invalidDocument ? "invalid-document" : "activity-raised",
       activityRaised: true,

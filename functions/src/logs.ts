@@ -129,7 +129,7 @@ export const logPurgeDeleteSkipped = logEvent<TriggerRunFields>({
   fields: TRIGGER_RUN_FIELDS,
 });
 
-/** A group write that is not activity, e.g. the server's own lastActivityAt or purgedBefore. */
+/** A write that is not activity: the server's own lastActivityAt or purgedBefore on a group, or an expense write that changed nothing. */
 export const logNotActivity = logEvent<TriggerRunFields>({
   event: "trigger.not-activity",
   severity: "INFO",

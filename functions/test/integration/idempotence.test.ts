@@ -144,7 +144,48 @@ describe("trigger handlers under duplicate and out-of-order delivery", function 
     // Stamped when it was written (not at the delete's earlier event time), so no cursor is past it.
     expect((stamped.deletedAt as Timestamp).toMillis()).to.be.at.least(startedAt.toMillis() - 1000);
     expect((await group().collection("tombstones").doc("e1").get()).data()).to.deep.equal(stamped);
-    expect((await lastActivity()).isEqual(t(30))).to.equal(true);
+    // Raised to the tombstone's time, in the same commit: the group shows the deletion to any
+    // cursor the tombstone is news to.
+    expect((await lastActivity()).isEqual(stamped.deletedAt)).to.equal(true);
+    expect(first).to.deep.include({ outcome: "activity-raised", activityRaised: true });
+    expect(again).to.deep.include({ outcome: "duplicate-skipped", activityRaised: false });
+  });
+
+  it("raises lastActivityAt past activity that committed after the hard delete but was applied first", async () => {
+    const live = expenseAt(1, 0, ALICE, t(5));
+    // A later write's run came first: lastActivityAt is already past the delete's event time, as
+    // is the cursor of a client that has read it.
+    await group().update({ lastActivityAt: t(40) });
+    const result = await handleExpenseWrite(db, event("ev-hard-late", live, undefined, t(30)));
+    const stamped = (await group().collection("tombstones").doc("e1").get()).data()!;
+    expect(result).to.deep.include({ outcome: "activity-raised", tombstone: "written" });
+    expect(await lastActivity()).to.deep.equal(stamped.deletedAt);
+    expect((stamped.deletedAt as Timestamp).toMillis()).to.be.greaterThan(t(40).toMillis());
+  });
+
+  it("replaces a tombstone and kept copy left by an earlier deletion of the same id whose restore has not been applied", async () => {
+    const first = expenseAt(1, 0, ALICE, t(5), { description: "first life" });
+    const second = expenseAt(1, 0, BOB, t(35), { description: "second life", createdBy: BOB });
+    const stale = { collection: "expenses", docId: "e1", deletedAt: t(10), deletedBy: null };
+    await group().collection("tombstones").doc("e1").set(stale);
+    await group().collection("deletedExpenses").doc("e1").set({ expenseId: "e1", deletedAt: t(10), deletedBy: null, data: first });
+
+    const result = await handleExpenseWrite(db, event("ev-hard-again", second, undefined, t(40)));
+    const stone = (await group().collection("tombstones").doc("e1").get()).data()!;
+    const kept = (await group().collection("deletedExpenses").doc("e1").get()).data()!;
+    expect(result).to.deep.include({ tombstone: "written", keptDeletion: "kept", outcome: "activity-raised" });
+    expect((stone.deletedAt as Timestamp).toMillis()).to.be.greaterThan(t(40).toMillis());
+    expect(kept.data.description).to.equal("second life");
+    expect(kept.deletedAt).to.deep.equal(stone.deletedAt);
+  });
+
+  it("takes a write that changed nothing (a client transaction that only read) as no activity and no conflict", async () => {
+    const stored = expenseAt(2, 1, BOB, t(20));
+    await expense("e1").set(stored);
+    const result = await handleExpenseWrite(db, event("ev-read-only", stored, { ...stored }, t(21)));
+    expect(result).to.deep.include({ outcome: "not-activity", activityRaised: false, tombstone: "unchanged" });
+    expect((await group().collection("conflicts").get()).size).to.equal(0);
+    expect((await lastActivity()).isEqual(t(0))).to.equal(true);
   });
 
   it("treats the hard delete of an expense soft-deleted before the group's purgedBefore as the purge: no activity", async () => {
