@@ -6,4 +6,5 @@ export * from "./queries";
 export * from "./readMeter";
 export * from "./replica";
 export * from "./signal";
+export * from "./pollLoop";
 export * from "./sync";

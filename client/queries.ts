@@ -27,9 +27,10 @@ export function expensesSinceQuery(device: Device, groupId: string, since: Times
   return since ? query(expenses, where("updatedAt", ">", since), orderBy("updatedAt")) : query(expenses, orderBy("updatedAt"));
 }
 
-/** Tier 3: a group's tombstones of deletions after `since`. */
-export function tombstonesSinceQuery(device: Device, groupId: string, since: Timestamp): Query {
-  return query(collection(device.db, "groups", groupId, "tombstones"), where("deletedAt", ">", since));
+/** Tier 3, and the active group's deletions: a group's tombstones of deletions after `since` (all of them when null). */
+export function tombstonesSinceQuery(device: Device, groupId: string, since: Timestamp | null): Query {
+  const tombstones = collection(device.db, "groups", groupId, "tombstones");
+  return since ? query(tombstones, where("deletedAt", ">", since)) : query(tombstones);
 }
 
 /** A user's unread conflict notifications. */

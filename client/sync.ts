@@ -1,10 +1,15 @@
 // The client side of the sync protocol (docs/client-protocol.md): in the foreground, at most two
 // listeners — Tier 1 on the user's groups (small metadata documents), Tier 2 on the active group's
 // expenses since the cursor — and Tier 3, one-shot delta fetches, to catch up any other group that
-// has news when the app resumes or the user opens it. A group whose cursor is older than its
-// purgedBefore is resynced in full: deletions the delta would need may be gone.
+// has news when the app resumes or the user opens it, and the active group's tombstones when Tier 1
+// shows activity Tier 2 did not (a hard delete). A group whose cursor is older than its
+// purgedBefore is resynced in full: deletions the delta would need may be gone. A user outside the
+// realtime rollout (config/sync, core/rollout.ts) gets no listener: the client polls instead, Tier 1
+// as a query and Tier 3 for the groups with news. Either way, an expense without a version is a
+// v1 build's write the server has not normalized yet, and is left for its normalized version.
 import {
   DocumentReference,
+  DocumentSnapshot,
   FirestoreError,
   QueryDocumentSnapshot,
   Timestamp,
@@ -18,20 +23,26 @@ import {
   query,
   where,
 } from "firebase/firestore";
+import { defaultSyncConfig, isInRollout } from "../core/rollout";
 import { Device } from "./device";
 import {
   ConflictNotification,
   ConflictRecord,
   ExpenseRecord,
   GroupRecord,
+  KeptDeletionRecord,
+  SyncConfig,
   TombstoneRecord,
   asExpense,
   compareTimestamps,
+  isNormalizedExpense,
   laterOf,
 } from "./model";
+import { PollLoop } from "./pollLoop";
 import { expensesSinceQuery, listenMetered, myGroupsQuery, tombstonesSinceQuery, unreadNotificationsQuery } from "./queries";
 import { ReadMeter } from "./readMeter";
 import { GroupReplica, LocalStore } from "./replica";
+import { groupRef } from "./writes";
 
 /**
  * How far before the cursor the tombstone query reaches back: a safety margin. The server stamps
@@ -42,8 +53,11 @@ import { GroupReplica, LocalStore } from "./replica";
 export const TOMBSTONE_OVERLAP_MS = 3_600_000;
 /** Firestore's limit on values in an `in` filter. */
 const IN_FILTER_MAX = 30;
+/** Polling interval of a client outside the realtime rollout: the 30 seconds builds before 2.1 use. */
+export const POLL_INTERVAL_MS = 30_000;
 
 export type CatchUp = "current" | "delta" | "full-resync";
+export type SyncMode = "realtime" | "polling";
 
 export interface SyncOptions {
   /** Counts what the server delivers (benchmarks, diagnostics). */
@@ -79,6 +93,22 @@ function expenseOf(snapshot: QueryDocumentSnapshot): ExpenseRecord {
 }
 
 /**
+ * A v1 build's write the server has not normalized yet: its updatedAt is a phone's clock, which
+ * could push a cursor hours ahead and hide every later write. Its normalized version, stamped with
+ * the server's time, commits after any read that saw it unnormalized, so a later delta or the
+ * listener brings it; until then the replica keeps what it held.
+ */
+function awaitsNormalization(snapshot: DocumentSnapshot): boolean {
+  return snapshot.exists() && !isNormalizedExpense(snapshot.data());
+}
+
+/** config/sync, read once (at start-up and on every return to the foreground); the default, sync off, while it does not exist. */
+export async function readSyncConfig(device: Device): Promise<SyncConfig> {
+  const snapshot = await getDocFromServer(doc(device.db, "config", "sync"));
+  return snapshot.exists() ? (snapshot.data() as SyncConfig) : defaultSyncConfig();
+}
+
+/**
  * Replaces the replica with the server's full set. `group` is the Tier-1 copy, read before this
  * fetch: its lastActivityAt and purgedBefore are commit times the fetch already covers, so the
  * cursor may move up to them (an old, quiet group would otherwise resync on every resume).
@@ -86,7 +116,11 @@ function expenseOf(snapshot: QueryDocumentSnapshot): ExpenseRecord {
 export async function fullResync(device: Device, replica: GroupReplica, group: GroupRecord, { meter }: SyncOptions = {}): Promise<void> {
   const all = await getDocsFromServer(collection(device.db, "groups", replica.groupId, "expenses"));
   meter?.result("resync", all.size);
-  const records = new Map(all.docs.map((snapshot) => [snapshot.id, expenseOf(snapshot)]));
+  const records = new Map<string, ExpenseRecord>();
+  for (const snapshot of all.docs) {
+    const record = awaitsNormalization(snapshot) ? replica.expenses.get(snapshot.id) : expenseOf(snapshot);
+    if (record) records.set(snapshot.id, record);
+  }
   replica.replaceAll(records, laterOf(laterOf(maxUpdatedAt(records.values()), group.lastActivityAt), group.purgedBefore));
   replica.syncedActivityAt = laterOf(replica.syncedActivityAt, group.lastActivityAt ?? null);
 }
@@ -106,28 +140,38 @@ export async function fetchDelta(
   if (since === null) throw new Error(`group ${replica.groupId} has no cursor: resync it in full first`);
   const changed = await getDocsFromServer(expensesSinceQuery(device, replica.groupId, since));
   meter?.result("tier3", changed.size);
-  const delta = changed.docs.map((snapshot) => [snapshot.id, expenseOf(snapshot)] as const);
+  const delta = changed.docs.filter((snapshot) => !awaitsNormalization(snapshot)).map((snapshot) => [snapshot.id, expenseOf(snapshot)] as const);
   for (const [id, record] of delta) replica.apply(id, record);
 
   const tombstones = await getDocsFromServer(tombstonesSinceQuery(device, replica.groupId, minus(since, tombstoneOverlapMs)));
   meter?.result("tombstones", tombstones.size);
   const deltaIds = new Set(delta.map(([id]) => id));
-  const suspects = tombstones.docs
-    .map((snapshot) => (snapshot.data() as TombstoneRecord).docId)
-    .filter((id) => !deltaIds.has(id) && replica.expenses.get(id)?.deletedAt === null);
-  for (let start = 0; start < suspects.length; start += IN_FILTER_MAX) {
-    const ids = suspects.slice(start, start + IN_FILTER_MAX);
-    const present = await getDocsFromServer(query(collection(device.db, "groups", replica.groupId, "expenses"), where(documentId(), "in", ids)));
-    meter?.result("tier3", present.size);
-    const found = new Map(present.docs.map((snapshot) => [snapshot.id, expenseOf(snapshot)]));
-    for (const id of ids) {
-      const record = found.get(id);
-      if (record) replica.apply(id, record);
-      else replica.remove(id);
-    }
-  }
+  await settleTombstoned(device, replica, tombstones.docs.map((snapshot) => (snapshot.data() as TombstoneRecord).docId).filter((id) => !deltaIds.has(id)), meter);
   replica.advanceCursor(laterOf(maxUpdatedAt(delta.map(([, record]) => record)), group.lastActivityAt));
   replica.syncedActivityAt = laterOf(replica.syncedActivityAt, group.lastActivityAt ?? null);
+}
+
+/**
+ * Expenses with a tombstone: hard-deleted, or soft-deleted, or since restored. For those the
+ * replica holds live, the server says which: an expense it no longer has is dropped, one it still
+ * has (restored, or created again from a kept deletion) is taken as it is now.
+ */
+async function settleTombstoned(device: Device, replica: GroupReplica, tombstonedIds: string[], meter?: ReadMeter): Promise<void> {
+  const suspects = tombstonedIds.filter((id) => replica.expenses.get(id)?.deletedAt === null);
+  for (let start = 0; start < suspects.length; start += IN_FILTER_MAX) {
+    const ids = suspects.slice(start, start + IN_FILTER_MAX);
+    const held = new Map(ids.map((id) => [id, replica.expenses.get(id)]));
+    const present = await getDocsFromServer(query(collection(device.db, "groups", replica.groupId, "expenses"), where(documentId(), "in", ids)));
+    meter?.result("tier3", present.size);
+    const found = new Map(present.docs.map((snapshot) => [snapshot.id, snapshot]));
+    for (const id of ids) {
+      const snapshot = found.get(id);
+      // Unless a listener brought a newer copy meanwhile (a restore creates the expense again).
+      if (!snapshot) {
+        if (replica.expenses.get(id) === held.get(id)) replica.remove(id);
+      } else if (!awaitsNormalization(snapshot)) replica.apply(id, expenseOf(snapshot));
+    }
+  }
 }
 
 /** Brings one group up to date with the least reading that is still exact. */
@@ -152,6 +196,15 @@ export async function fetchUnreadNotifications(device: Device, meter?: ReadMeter
   return unread.docs.map((snapshot) => ({ id: snapshot.id, notification: snapshot.data() as ConflictNotification }));
 }
 
+/**
+ * A group's expenses that v1 builds (or admins) deleted for good, as the server keeps them until
+ * the purge, by expense id: what restoreKeptDeletion (writes.ts) brings back.
+ */
+export async function fetchKeptDeletions(device: Device, groupId: string): Promise<Map<string, KeptDeletionRecord>> {
+  const kept = await getDocsFromServer(collection(device.db, "groups", groupId, "deletedExpenses"));
+  return new Map(kept.docs.map((snapshot) => [snapshot.id, snapshot.data() as KeptDeletionRecord]));
+}
+
 /** The record behind a notification: what won and, in full, what was overwritten. */
 export async function fetchConflict(device: Device, groupId: string, conflictId: string): Promise<ConflictRecord> {
   const snapshot = await getDocFromServer(doc(device.db, "groups", groupId, "conflicts", conflictId));
@@ -159,8 +212,23 @@ export async function fetchConflict(device: Device, groupId: string, conflictId:
   return snapshot.data() as ConflictRecord;
 }
 
-export interface ListenerFailure {
-  tier: "tier1" | "tier2";
+interface Tier2Listener {
+  groupId: string;
+  stop: Unsubscribe;
+  /** The listener's first in-sync snapshot has arrived. */
+  current: boolean;
+  /** The latest updatedAt among the expenses it has delivered in sync: activity it explains. */
+  explainedThrough: Timestamp | null;
+  /** Tombstones up to here are settled (the cursor it was attached from, then each check's mark). */
+  tombstonesThrough: Timestamp | null;
+  /** A tombstone check in flight, and whether Tier 1 has shown more since it started. */
+  checking?: Promise<void>;
+  recheck?: boolean;
+}
+
+export interface SyncFailure {
+  /** A listener's, or a polling round's. */
+  tier: "tier1" | "tier2" | "poll";
   groupId?: string;
   error: FirestoreError;
 }
@@ -172,17 +240,22 @@ export interface LostGroup {
 }
 
 /**
- * One app session on one device: resume() when it comes to the foreground, open() when the user
- * switches group, background() when it leaves. The LocalStore outlives the session.
+ * One app session on one device: foreground() when it comes to the foreground (it reads the
+ * rollout flag, then resumes with listeners or polls), open() when the user switches group,
+ * background() when it leaves. The LocalStore outlives the session.
  */
 export class SyncClient {
   /** Tier 1's view: the user's groups by id. */
   readonly groups = new Map<string, GroupRecord>();
-  readonly failures: ListenerFailure[] = [];
+  readonly failures: SyncFailure[] = [];
   readonly lostGroups: LostGroup[] = [];
   notifications: UnreadNotification[] = [];
+  /** How the session syncs, as foreground() last decided. */
+  mode?: SyncMode;
+  private syncConfig?: SyncConfig;
   private stopTier1?: Unsubscribe;
-  private tier2?: { groupId: string; stop: Unsubscribe; current: boolean };
+  private tier2?: Tier2Listener;
+  private polling?: PollLoop;
 
   readonly meter?: ReadMeter;
 
@@ -204,8 +277,27 @@ export class SyncClient {
   }
 
   /**
-   * Foreground: Tier 1 first (its first result says which groups have news), then Tier 3 for each
-   * group that needs it, the unread conflict notifications, and Tier 2 on the active group.
+   * Back in the foreground: reads config/sync and syncs the way the rollout decides for this user
+   * (core/rollout.ts): with listeners (resume), or, outside the rollout, by polling every
+   * `pollIntervalMs`. When the read fails (offline), the config read last decides, or the default.
+   */
+  async foreground(activeGroupId?: string, pollIntervalMs = POLL_INTERVAL_MS): Promise<SyncMode> {
+    this.syncConfig = await readSyncConfig(this.device).catch(() => this.syncConfig ?? defaultSyncConfig());
+    const mode: SyncMode = isInRollout(this.syncConfig, this.device.uid) ? "realtime" : "polling";
+    if (mode === "realtime") {
+      await this.stopPolling();
+      await this.resume(activeGroupId);
+    } else {
+      this.detachListeners();
+      await this.startPolling(pollIntervalMs);
+    }
+    this.mode = mode;
+    return mode;
+  }
+
+  /**
+   * Realtime sync: Tier 1 first (its first result says which groups have news), then Tier 3 for
+   * each group that needs it, the unread conflict notifications, and Tier 2 on the active group.
    */
   async resume(activeGroupId?: string): Promise<Map<string, CatchUp>> {
     await this.attachTier1();
@@ -220,7 +312,7 @@ export class SyncClient {
     return outcomes;
   }
 
-  /** Makes `groupId` the active group: catches it up, then listens to it (Tier 2). */
+  /** Makes `groupId` the active group: catches it up, then listens to its expenses and tombstones (Tier 2). */
   async open(groupId: string): Promise<CatchUp> {
     this.closeTier2();
     const group = this.groups.get(groupId);
@@ -232,14 +324,63 @@ export class SyncClient {
   }
 
   /**
-   * Background: detaches both listeners. Writes still in flight are given `flushTimeoutMs` to be
-   * acknowledged first while Tier 2 still listens, so their server copies reach the replica.
+   * Sync without listeners, for a user outside the rollout: one round now (poll), then one every
+   * `intervalMs` until the session goes to the background or back to realtime.
+   */
+  async startPolling(intervalMs: number): Promise<void> {
+    await this.stopPolling();
+    this.polling = await PollLoop.start(
+      async () => void (await this.poll()),
+      intervalMs,
+      (error) => {
+        this.failures.push({ tier: "poll", error: error as FirestoreError });
+        this.store.changed.notify();
+      },
+    );
+  }
+
+  /**
+   * One polling round: the Tier-1 query once, then Tier 3 (or a full resync) for each listed group
+   * that needs it. A group no longer listed is checked as the Tier-1 listener checks it.
+   */
+  async poll(): Promise<Map<string, CatchUp>> {
+    const listed = await getDocsFromServer(myGroupsQuery(this.device));
+    this.meter?.result("tier1", listed.size);
+    const listedIds = new Set(listed.docs.map((snapshot) => snapshot.id));
+    for (const snapshot of listed.docs) this.groups.set(snapshot.id, snapshot.data() as GroupRecord);
+    await Promise.all([...this.groups.keys()].filter((groupId) => !listedIds.has(groupId)).map((groupId) => this.confirmGroupLeft(groupId)));
+    const outcomes = new Map<string, CatchUp>();
+    await Promise.all(
+      [...listedIds].map(async (groupId) => {
+        const group = this.groups.get(groupId);
+        if (group) outcomes.set(groupId, await catchUp(this.device, this.store.replica(groupId), group, this.options));
+      }),
+    );
+    this.store.changed.notify();
+    return outcomes;
+  }
+
+  private async stopPolling(): Promise<void> {
+    const polling = this.polling;
+    this.polling = undefined;
+    await polling?.stop();
+  }
+
+  /**
+   * Background: detaches both listeners, or stops polling. Writes still in flight are given
+   * `flushTimeoutMs` to be acknowledged first while Tier 2 still listens, so their server copies
+   * reach the replica.
    */
   async background(flushTimeoutMs = 5_000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, flushTimeoutMs)));
     if (this.device.online) await Promise.race([this.device.flushed(), deadline]);
     clearTimeout(timer);
+    this.detachListeners();
+    await this.stopPolling();
+  }
+
+  private detachListeners(): void {
     this.closeTier2();
     this.stopTier1?.();
     this.stopTier1 = undefined;
@@ -256,7 +397,7 @@ export class SyncClient {
         this.meter,
         (snapshot) => {
           for (const change of snapshot.docChanges()) {
-            if (change.type === "removed") this.loseGroup(change.doc.id, "left-tier1");
+            if (change.type === "removed") void this.confirmGroupLeft(change.doc.id);
             else this.noteGroup(change.doc.id, change.doc.data() as GroupRecord);
           }
           this.store.changed.notify();
@@ -281,13 +422,72 @@ export class SyncClient {
     this.groups.set(groupId, group);
     // Tier 2 delivers a group's expense changes no later than Tier 1 delivers the activity they
     // caused (one watch stream, in commit order): a listening replica is current through it.
-    if (this.tier2?.groupId === groupId && this.tier2.current && group.lastActivityAt) {
+    const listener = this.tier2;
+    if (listener?.groupId === groupId && listener.current && group.lastActivityAt) {
       const replica = this.store.replica(groupId);
       replica.syncedActivityAt = laterOf(replica.syncedActivityAt, group.lastActivityAt);
+      // After the Tier-2 callbacks of the same snapshot, which are queued before this one's return.
+      const activity = group.lastActivityAt;
+      setTimeout(() => this.checkTombstonesIfUnexplained(listener, replica, group, activity), 0);
     }
   }
 
+  /**
+   * Activity in the active group that Tier 2 did not deliver and the group's own change does not
+   * account for is a hard delete (a v1 build's, or an admin's) of an expense last written before
+   * the cursor: it was never in Tier 2's result, so only its tombstone tells. The server raises
+   * lastActivityAt to the tombstone's commit time in the tombstone's own commit, so one fetch of the
+   * tombstones since the last check finds it. Explained activity, the common case, costs nothing.
+   */
+  private checkTombstonesIfUnexplained(listener: Tier2Listener, replica: GroupReplica, group: GroupRecord, activity: Timestamp): void {
+    if (this.tier2 !== listener) return;
+    const explained = laterOf(listener.explainedThrough, listener.tombstonesThrough);
+    if (explained && compareTimestamps(activity, explained) <= 0) return;
+    if (group.updatedAt && compareTimestamps(activity, group.updatedAt) === 0) return;
+    if (listener.checking) {
+      listener.recheck = true;
+      return;
+    }
+    listener.checking = (async () => {
+      do {
+        listener.recheck = false;
+        const through = this.groups.get(listener.groupId)?.lastActivityAt ?? activity;
+        const tombstones = await getDocsFromServer(tombstonesSinceQuery(this.device, listener.groupId, listener.tombstonesThrough));
+        this.meter?.result("tombstones", tombstones.size);
+        await settleTombstoned(this.device, replica, tombstones.docs.map((snapshot) => (snapshot.data() as TombstoneRecord).docId), this.meter);
+        listener.tombstonesThrough = laterOf(listener.tombstonesThrough, through);
+      } while (listener.recheck && this.tier2 === listener);
+    })()
+      .catch((error: FirestoreError) => {
+        this.failures.push({ tier: "tier2", groupId: listener.groupId, error });
+      })
+      .finally(() => {
+        listener.checking = undefined;
+        this.store.changed.notify();
+      });
+  }
+
+  /**
+   * A group leaves Tier 1 when the user lost it (removed from it, or the group deleted by an
+   * admin), and also between a v1 build's full `set` of the group, which removes lastActivityAt,
+   * and the write's normalization, which puts it back. A read of the group tells them apart: only
+   * a refused or missing group is lost. A read that fails otherwise (offline) leaves the group be.
+   */
+  private async confirmGroupLeft(groupId: string): Promise<void> {
+    try {
+      const group = await getDocFromServer(groupRef(this.device, groupId));
+      this.meter?.result("tier1", group.exists() ? 1 : 0);
+      if (group.exists()) return;
+    } catch (error) {
+      if ((error as Partial<FirestoreError>).code !== "permission-denied") return;
+    }
+    this.loseGroup(groupId, "left-tier1");
+    this.store.changed.notify();
+  }
+
   private loseGroup(groupId: string, reason: LostGroup["reason"]): void {
+    // Tier 1 and Tier 2 can both report the same loss.
+    if (!this.groups.has(groupId) && !this.store.has(groupId)) return;
     if (this.tier2?.groupId === groupId) this.closeTier2();
     this.groups.delete(groupId);
     this.store.drop(groupId);
@@ -297,7 +497,13 @@ export class SyncClient {
   private attachTier2(replica: GroupReplica): Promise<void> {
     const groupId = replica.groupId;
     return new Promise<void>((resolve, reject) => {
-      const listener = { groupId, current: false, stop: (): void => undefined };
+      const listener: Tier2Listener = {
+        groupId,
+        current: false,
+        stop: () => undefined,
+        explainedThrough: replica.cursor,
+        tombstonesThrough: replica.cursor,
+      };
       this.tier2 = listener;
       listener.stop = listenMetered(
         expensesSinceQuery(this.device, groupId, replica.cursor),
@@ -305,16 +511,19 @@ export class SyncClient {
         this.meter,
         (snapshot) => {
           const applied: ExpenseRecord[] = [];
+          const delivered: ExpenseRecord[] = [];
           for (const change of snapshot.docChanges()) {
             if (change.type === "removed") void this.confirmRemoval(replica, change.doc.ref);
-            else if (!change.doc.metadata.hasPendingWrites) {
+            else if (!change.doc.metadata.hasPendingWrites && !awaitsNormalization(change.doc)) {
               const record = expenseOf(change.doc);
+              delivered.push(record);
               if (replica.apply(change.doc.id, record)) applied.push(record);
             }
           }
           // Only a snapshot in sync with the server vouches for everything up to its newest change.
           if (!snapshot.metadata.fromCache) {
             replica.advanceCursor(maxUpdatedAt(applied));
+            listener.explainedThrough = laterOf(listener.explainedThrough, maxUpdatedAt(delivered));
             if (!listener.current) {
               listener.current = true;
               resolve();
@@ -323,6 +532,7 @@ export class SyncClient {
         },
         (error) => {
           this.failures.push({ tier: "tier2", groupId, error });
+          listener.stop();
           if (this.tier2 === listener) this.tier2 = undefined;
           if (error.code === "permission-denied") this.loseGroup(groupId, "tier2-permission-denied");
           this.store.changed.notify();
@@ -333,9 +543,11 @@ export class SyncClient {
   }
 
   /**
-   * A document leaves the Tier-2 result when the server deleted it — or when it is this device's
-   * own pending edit: until acknowledged its updatedAt is a server-timestamp placeholder, which no
-   * `updatedAt >` filter matches. The local cache tells the two apart.
+   * A document leaves the Tier-2 result when the server deleted it, and also in two cases where it
+   * did not: this device's own pending edit (until acknowledged, its updatedAt is a
+   * server-timestamp placeholder, which no `updatedAt >` filter matches), and a v1 build's write
+   * stamped by a phone clock at or before the cursor (its normalization brings it back with the
+   * server's time). In both the local cache still has the document, which tells them apart.
    */
   private async confirmRemoval(replica: GroupReplica, ref: DocumentReference): Promise<void> {
     try {
@@ -351,10 +563,9 @@ export class SyncClient {
     this.tier2 = undefined;
   }
 
-  /** Detaches everything; the device itself is closed by its owner. */
+  /** Detaches everything and stops polling (a round in flight still finishes); the device itself is closed by its owner. */
   stop(): void {
-    this.closeTier2();
-    this.stopTier1?.();
-    this.stopTier1 = undefined;
+    this.detachListeners();
+    void this.stopPolling();
   }
 }

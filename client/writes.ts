@@ -4,6 +4,7 @@
 // online, so never await it on the UI path.
 import {
   DocumentReference,
+  DocumentSnapshot,
   FieldValue,
   FirestoreError,
   arrayRemove,
@@ -12,13 +13,14 @@ import {
   deleteField,
   doc,
   getDocFromServer,
+  onSnapshot,
   serverTimestamp,
   setDoc,
   updateDoc,
 } from "firebase/firestore";
 import { isDeepStrictEqual } from "node:util";
 import { Device } from "./device";
-import { ExpenseFields, GroupFields } from "./model";
+import { ExpenseFields, GroupFields, KeptDeletionRecord, expenseFieldsOf, isNormalizedExpense } from "./model";
 
 export interface QueuedWrite {
   /** The version the document has after this write (expenses only; 0 for other documents). */
@@ -57,8 +59,7 @@ function versionStamp(device: Device, version: number, baseVersion: number): Rec
  */
 function queued(version: number, write: Promise<void>, landed?: () => Promise<boolean>): QueuedWrite {
   const acknowledged = write.catch(async (error: unknown) => {
-    // Matched by code: a refused write's error is a FirebaseError, not always a FirestoreError instance.
-    if (landed && (error as Partial<FirestoreError>).code === "permission-denied" && (await landed())) return;
+    if (landed && isRefusal(error) && (await landed())) return;
     throw error;
   });
   // Handled for Node's sake until the caller awaits it: a refused write must not crash the
@@ -67,20 +68,100 @@ function queued(version: number, write: Promise<void>, landed?: () => Promise<bo
   return { version, acknowledged };
 }
 
+function isRefusal(error: unknown): boolean {
+  // Matched by code: a refused write's error is a FirebaseError, not always a FirestoreError instance.
+  return (error as Partial<FirestoreError>).code === "permission-denied";
+}
+
 /**
- * Whether the server holds the expense as this device's write left it: its version, by this
+ * Whether the server holds the expense as this device's update left it: its version, by this
  * user, with the `expected` values (the write's plain fields; server timestamps are not compared).
  */
-function holdsWrite(ref: DocumentReference, device: Device, version: number, expected: Record<string, unknown>): () => Promise<boolean> {
-  return async () => {
-    const stored = await getDocFromServer(ref);
-    return (
-      stored.get("updatedBy") === device.uid &&
-      stored.get("version") === version &&
-      stored.get("baseVersion") === version - 1 &&
-      Object.entries(expected).every(([field, value]) => isDeepStrictEqual(stored.get(field), value))
+function holdsUpdate(stored: DocumentSnapshot, device: Device, version: number, expected: Record<string, unknown>): boolean {
+  return (
+    stored.get("updatedBy") === device.uid &&
+    stored.get("version") === version &&
+    stored.get("baseVersion") === version - 1 &&
+    Object.entries(expected).every(([field, value]) => isDeepStrictEqual(stored.get(field), value))
+  );
+}
+
+/** How long a refused update waits for the server to normalize the v1 write that refused it. */
+const NORMALIZATION_WAIT_MS = 30_000;
+/** v1 builds may keep writing the expense meanwhile; after this many sends the refusal stands. */
+const MAX_SENDS = 4;
+
+/** What a refused update's device finds the server holding: its own update, a reason to send it again, or nothing of the sort. */
+type AfterRefusal = "landed" | "send-again" | "refused";
+
+/**
+ * Watches the expense after a refusal of this device's update. A v1 write not yet normalized is
+ * recognized without a version; once one has been seen, in the cache or from the server (the
+ * cache has it only from the server), the next version with one is its normalization. Without
+ * such a sighting, only the server's copy counts: the cache may still hold a version from before
+ * the v1 write. `mayHaveMissedIt`: the normalization may already have landed by the first look
+ * (this is the first refusal), so a normalized copy that is not this update calls for a send too.
+ */
+function afterRefusal(ref: DocumentReference, holds: (stored: DocumentSnapshot) => boolean, mayHaveMissedIt: boolean): Promise<AfterRefusal> {
+  return new Promise<AfterRefusal>((resolve, reject) => {
+    let sawUnnormalized = false;
+    const finish = (settle: () => void): void => {
+      clearTimeout(timer);
+      stop();
+      settle();
+    };
+    const timer = setTimeout(() => finish(() => resolve("refused")), NORMALIZATION_WAIT_MS);
+    const stop = onSnapshot(
+      ref,
+      { includeMetadataChanges: true },
+      (stored) => {
+        if (stored.metadata.hasPendingWrites) return;
+        if (stored.exists() && !isNormalizedExpense(stored.data())) {
+          sawUnnormalized = true;
+          return;
+        }
+        const fromServer = !stored.metadata.fromCache;
+        if (!stored.exists()) {
+          if (fromServer) finish(() => resolve("refused"));
+        } else if (holds(stored)) {
+          if (fromServer) finish(() => resolve("landed"));
+        } else if (sawUnnormalized || (fromServer && mayHaveMissedIt)) {
+          finish(() => resolve("send-again"));
+        } else if (fromServer) {
+          finish(() => resolve("refused"));
+        }
+      },
+      (error) => finish(() => reject(error)),
     );
+  });
+}
+
+/**
+ * An expense update: edit, soft delete or restore. A refusal is looked into before it is reported
+ * (afterRefusal):
+ * - the server already holds the update: a replay of a committed write (see `queued`), done;
+ * - the server held a v1 build's write it had not normalized yet: the rules accept a v2 update
+ *   only over a document with a version, and the SDK dropped this one. Once the normalized version
+ *   is there, the same update is sent again from the same baseVersion. Its user never saw the v1
+ *   write, so it is a concurrent update: it wins as one, and the server keeps the v1 write in a
+ *   conflict record.
+ */
+function queuedUpdate(ref: DocumentReference, device: Device, version: number, send: () => Promise<void>, expected: Record<string, unknown>): QueuedWrite {
+  const holds = (stored: DocumentSnapshot) => holdsUpdate(stored, device, version, expected);
+  const sendPastLegacyWrites = async (): Promise<void> => {
+    for (let sends = 1; ; sends++) {
+      try {
+        // The first send runs before any await: the update joins the SDK's queue at once, in order.
+        return await send();
+      } catch (error) {
+        if (!isRefusal(error) || sends === MAX_SENDS) throw error;
+        const found = await afterRefusal(ref, holds, sends === 1);
+        if (found === "landed") return;
+        if (found === "refused") throw error;
+      }
+    }
   };
+  return queued(version, sendPastLegacyWrites());
 }
 
 export function createExpense(device: Device, groupId: string, expenseId: string, fields: ExpenseFields): QueuedWrite {
@@ -106,28 +187,38 @@ export function createExpense(device: Device, groupId: string, expenseId: string
  */
 export function editExpense(device: Device, groupId: string, expenseId: string, baseVersion: number, fields: ExpenseFields): QueuedWrite {
   const ref = expenseRef(device, groupId, expenseId);
-  const write = updateDoc(ref, {
-    ...fields,
-    category: fields.category ?? deleteField(),
-    deletedAt: null,
-    deletedBy: null,
-    ...versionStamp(device, baseVersion + 1, baseVersion),
-  });
-  return queued(baseVersion + 1, write, holdsWrite(ref, device, baseVersion + 1, { ...fields, category: fields.category }));
+  const send = () =>
+    updateDoc(ref, {
+      ...fields,
+      category: fields.category ?? deleteField(),
+      deletedAt: null,
+      deletedBy: null,
+      ...versionStamp(device, baseVersion + 1, baseVersion),
+    });
+  return queuedUpdate(ref, device, baseVersion + 1, send, { ...fields, category: fields.category });
 }
 
 /** Soft delete: the document stays (so the delete syncs and can be undone), marked deleted at commit time. */
 export function softDeleteExpense(device: Device, groupId: string, expenseId: string, baseVersion: number): QueuedWrite {
   const ref = expenseRef(device, groupId, expenseId);
-  const write = updateDoc(ref, { deletedAt: serverTimestamp(), deletedBy: device.uid, ...versionStamp(device, baseVersion + 1, baseVersion) });
-  return queued(baseVersion + 1, write, holdsWrite(ref, device, baseVersion + 1, { deletedBy: device.uid }));
+  const send = () => updateDoc(ref, { deletedAt: serverTimestamp(), deletedBy: device.uid, ...versionStamp(device, baseVersion + 1, baseVersion) });
+  return queuedUpdate(ref, device, baseVersion + 1, send, { deletedBy: device.uid });
 }
 
 /** Undo of a soft delete. */
 export function restoreExpense(device: Device, groupId: string, expenseId: string, baseVersion: number): QueuedWrite {
   const ref = expenseRef(device, groupId, expenseId);
-  const write = updateDoc(ref, { deletedAt: null, deletedBy: null, ...versionStamp(device, baseVersion + 1, baseVersion) });
-  return queued(baseVersion + 1, write, holdsWrite(ref, device, baseVersion + 1, { deletedAt: null, deletedBy: null }));
+  const send = () => updateDoc(ref, { deletedAt: null, deletedBy: null, ...versionStamp(device, baseVersion + 1, baseVersion) });
+  return queuedUpdate(ref, device, baseVersion + 1, send, { deletedAt: null, deletedBy: null });
+}
+
+/**
+ * Brings back an expense that a v1 build deleted for good, from the copy the server kept
+ * (`fetchKeptDeletions` in sync.ts): an ordinary create at the same id with the user's fields as
+ * they were. The server then removes the kept copy and the tombstone.
+ */
+export function restoreKeptDeletion(device: Device, groupId: string, kept: KeptDeletionRecord): QueuedWrite {
+  return createExpense(device, groupId, kept.expenseId, expenseFieldsOf(kept.data));
 }
 
 /** A new group owned by the device's user, who must be among `fields.memberIds`. */

@@ -2,8 +2,10 @@
 // each test), groups created the way a client creates them, and comparison with the server.
 import { onLog } from "firebase/app";
 import { Timestamp as ClientTimestamp, disableNetwork, enableNetwork } from "firebase/firestore";
+import { Auth, getAuth } from "firebase-admin/auth";
 import { DocumentData } from "firebase-admin/firestore";
 import { randomUUID } from "node:crypto";
+import { rolloutBucket } from "../../core/rollout";
 import { PROJECT_ID, adminDb, emulatorHostsFromEnv, eventually } from "../../tools/emulator";
 import {
   Credentials,
@@ -20,6 +22,7 @@ import {
   newExpenseId,
   newGroupId,
 } from "../../client";
+import { LegacyDevice, LegacyDeviceOptions } from "./legacyDevice";
 
 /** Every device open in this process, whichever fleet opened it. */
 const openDevices = new Set<Device>();
@@ -56,6 +59,7 @@ export interface User {
 export class Fleet {
   private readonly devices: Device[] = [];
   private readonly clients: SyncClient[] = [];
+  private readonly legacyDevices: LegacyDevice[] = [];
 
   /** A new account, signed in on its first device. */
   async newUser(name: string, hosts?: EmulatorHosts): Promise<{ user: User; device: Device }> {
@@ -77,6 +81,27 @@ export class Fleet {
     return device;
   }
 
+  /**
+   * A new account whose rollout bucket (core/rollout.ts) is in [from, to), so a test knows from
+   * which rolloutPercent on the user gets realtime sync. The uid is chosen, so the Admin SDK makes it.
+   */
+  async newUserInBuckets(name: string, from: number, to: number): Promise<{ user: User; device: Device }> {
+    let uid: string;
+    do uid = `${name}-${randomUUID()}`;
+    while (rolloutBucket(uid) < from || rolloutBucket(uid) >= to);
+    const credentials = { email: `${uid}@e2e.test`, password: `pw-${randomUUID()}` };
+    await adminAuth().createUser({ uid, ...credentials });
+    const device = await this.open({ label: `${name}-1`, credentials });
+    return { user: { name, credentials, uid }, device };
+  }
+
+  /** `device` running an app build from before 2.1 (legacyDevice.ts); its polling stops with the rest. */
+  legacy(device: Device, options: LegacyDeviceOptions): LegacyDevice {
+    const legacy = new LegacyDevice(device, options);
+    this.legacyDevices.push(legacy);
+    return legacy;
+  }
+
   client(device: Device, store = new LocalStore(), options: SyncOptions = {}): SyncClient {
     const client = new SyncClient(device, store, options);
     this.clients.push(client);
@@ -85,6 +110,7 @@ export class Fleet {
 
   async closeAll(): Promise<void> {
     for (const client of this.clients.splice(0)) client.stop();
+    await Promise.all(this.legacyDevices.splice(0).map((legacy) => legacy.stop()));
     await Promise.all(
       this.devices.splice(0).map((device) => {
         openDevices.delete(device);
@@ -92,6 +118,12 @@ export class Fleet {
       }),
     );
   }
+}
+
+/** The Admin SDK's Auth on the emulators, in the app adminDb() sets up. */
+function adminAuth(): Auth {
+  adminDb();
+  return getAuth();
 }
 
 export const dinner = (payer: string, memberIds: string[], overrides: Partial<ExpenseFields> = {}): ExpenseFields => ({
