@@ -1,6 +1,7 @@
 // The common path of every Firestore-triggered function: drop events too old to be worth
 // retrying, run the handler, then log what it did. Handlers are idempotent, so the triggers run
-// with retry on; the age cut-off keeps a poison event from being retried for days. The log entry
+// with retry on; the age cut-off keeps a poison event from being retried for days (except a v1
+// write's, whose normalization nothing else would make). The log entry
 // is the run's only record: log-based metrics (monitoring/) count it, so metrics cost the hot
 // path no Firestore write.
 import { Timestamp } from "firebase-admin/firestore";
@@ -21,6 +22,11 @@ import { HandledOutcome, RecordedConflict, TombstoneChange } from "./outcomes";
 export interface DeliveredEvent {
   id: string;
   time: string;
+  /**
+   * False for an event that must be handled however late it comes: a v1 write's, which no later
+   * event normalizes if this one is dropped (legacy.ts, normalizesOnThisEvent).
+   */
+  droppableWhenLate?: boolean;
 }
 
 export interface HandlerResult {
@@ -62,7 +68,7 @@ export async function deliver<R extends HandlerResult>(
   handle: () => Promise<R>,
 ): Promise<R | undefined> {
   const ageSeconds = eventAgeSeconds(event, new Date());
-  if (ageSeconds > maxAgeSeconds) {
+  if (ageSeconds > maxAgeSeconds && event.droppableWhenLate !== false) {
     logEventDropped({ trigger, eventId: event.id, path: event.path, outcome: "dropped-too-old", ageSeconds, maxAgeSeconds });
     return undefined;
   }

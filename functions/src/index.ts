@@ -17,6 +17,7 @@ import {
 import { deliver } from "./eventDelivery";
 import { handleExpenseWrite } from "./expenseActivity";
 import { handleGroupWrite } from "./groupActivity";
+import { isLegacyExpense, isLegacyGroup } from "./legacy";
 import { handleNotificationRead } from "./notificationRead";
 import { purgeExpired, SCHEDULED_PURGE_TIMEOUT_SECONDS, scheduledTimeBudgetMs } from "./purge";
 import { rollupPreviousUtcDay } from "./syncHealth";
@@ -27,37 +28,35 @@ setGlobalOptions({ region, maxInstances });
 // With auth context, so a hard delete's tombstone can name its deleter. It replaced the plain
 // trigger `expenseWritten` under a new name: a trigger's event type cannot change in place
 // without losing events (docs/operations.md, "Deploy order for the auth-context trigger").
-export const expenseChanged = onDocumentWrittenWithAuthContext(
-  { document: "groups/{groupId}/expenses/{expenseId}", retry: true },
-  (event) =>
-    deliver("expenseChanged", { id: event.id, time: event.time, path: event.document }, triggerMaxEventAgeSeconds.value(), () =>
-      handleExpenseWrite(
-        getFirestore(),
-        {
-          id: event.id,
-          time: event.time,
-          groupId: event.params.groupId,
-          expenseId: event.params.expenseId,
-          before: event.data?.before.data(),
-          after: event.data?.after.data(),
-          author: { authType: event.authType, authId: event.authId },
-        },
-        { recordRetentionDays: recordRetentionDays.value() },
-      ),
+export const expenseChanged = onDocumentWrittenWithAuthContext({ document: "groups/{groupId}/expenses/{expenseId}", retry: true }, (event) => {
+  const before = event.data?.before.data();
+  const after = event.data?.after.data();
+  const delivered = { id: event.id, time: event.time, path: event.document, droppableWhenLate: !isLegacyExpense(after) };
+  return deliver("expenseChanged", delivered, triggerMaxEventAgeSeconds.value(), () =>
+    handleExpenseWrite(
+      getFirestore(),
+      {
+        id: event.id,
+        time: event.time,
+        groupId: event.params.groupId,
+        expenseId: event.params.expenseId,
+        before,
+        after,
+        author: { authType: event.authType, authId: event.authId },
+      },
+      { recordRetentionDays: recordRetentionDays.value() },
     ),
-);
+  );
+});
 
-export const groupWritten = onDocumentWritten({ document: "groups/{groupId}", retry: true }, (event) =>
-  deliver("groupWritten", { id: event.id, time: event.time, path: event.document }, triggerMaxEventAgeSeconds.value(), () =>
-    handleGroupWrite(getFirestore(), {
-      id: event.id,
-      time: event.time,
-      groupId: event.params.groupId,
-      before: event.data?.before.data(),
-      after: event.data?.after.data(),
-    }),
-  ),
-);
+export const groupWritten = onDocumentWritten({ document: "groups/{groupId}", retry: true }, (event) => {
+  const before = event.data?.before.data();
+  const after = event.data?.after.data();
+  const delivered = { id: event.id, time: event.time, path: event.document, droppableWhenLate: !isLegacyGroup(after) };
+  return deliver("groupWritten", delivered, triggerMaxEventAgeSeconds.value(), () =>
+    handleGroupWrite(getFirestore(), { id: event.id, time: event.time, groupId: event.params.groupId, before, after }),
+  );
+});
 
 // Dates a notification's expiry once its owner has read it, for the TTL policy (docs/purge.md).
 export const notificationRead = onDocumentUpdated("users/{uid}/notifications/{notificationId}", async (event) => {

@@ -105,4 +105,13 @@ describe("trigger delivery: the log entry is the run's only record", () => {
     });
     expect(logs[0].ageSeconds).to.be.a("number").and.at.least(7_200);
   });
+
+  it("handles a late event that may not be dropped (a v1 write's), however old", async () => {
+    const logs = await capturedLogs(async () => {
+      const old = { id: "old-v1", time: new Date(Date.now() - 7_200_000).toISOString(), path: "groups/g/expenses/e", droppableWhenLate: false };
+      const result = await deliver("expenseChanged", old, 3600, async () => ({ outcome: "activity-raised" as const }));
+      expect(result).to.deep.equal({ outcome: "activity-raised" });
+    });
+    expect(logs.map((log) => log.event)).to.deep.equal(["trigger.activity-raised"]);
+  });
 });
