@@ -1,26 +1,36 @@
-// `npm run bench` (second half): documents delivered to one user's devices over a simulated day
-// — 50 groups, app resumed several times after more than 30 minutes away, other members writing
-// all day — with the hybrid strategy (Tier-1 groups listener + Tier-2 on the active group + Tier-3
-// deltas on resume; e2e/client) against one listener per group. Both run side by side through the
-// real emulator suite, rules and triggers. Prints a table and writes artifacts/bench-cost.json.
+// `npm run bench` (second half): the reads one user's devices make over a simulated day — 50
+// groups, the app resumed several times after more than 30 minutes away, other members writing
+// all day — with four strategies side by side through the real emulator suite, rules and
+// triggers: the hybrid of contract v2.1 (a cold start attaches Tier 1 to the groups active since
+// its mark), the hybrid before it (Tier 1 read in full at every start), one listener per group,
+// and a v1 build polling every 30 s while in the foreground (e2e/support/legacyDevice.ts). Also
+// the server's writes and function invocations per client write, from the triggers' own logs, and
+// the month's dollars for 1,000 users (bench/costModel.ts). Prints tables and writes
+// artifacts/bench-cost.json, whose `summary` holds the headline figures.
 //
 // MEASURED through the emulator, at full scale (no extrapolation): the documents each listener and
-// query delivered (first results: their size; later snapshots: docChanges()).
+// query delivered (first results: their size; later snapshots: docChanges()); the triggers' runs
+// and what each wrote (their structured logs).
 // MODELLED: (1) time: the day is compressed; each resume after > 30 min is a fresh app instance,
 // whose listeners Firestore bills in full, as it does a listener re-attached after 30 minutes
 // offline; (2) the minimum charge: a query or first listener result with no document costs one
 // read; (3) the activity pattern below (seeded, so every run does the same day); (4) the rules'
 // own read: every query or listen under a group runs one get() of the group document, billed as a
-// read once per request — shown separately, as "rules get()"; (5) the tombstone overlap: the client
-// re-reads tombstones up to an hour before its cursor (e2e/client/sync.ts), which in a compressed
-// day would span every session, so the run uses the plain `deletedAt > cursor` and adds one re-read
-// per soft delete of the day (an upper bound with sessions more than 30 minutes apart).
+// read once per request — shown separately, as "rules get()"; (5) the overlaps: the client re-reads
+// tombstones up to an hour before its cursor and, at a cold start, groups active up to an hour
+// before its Tier-1 mark (client/sync.ts). In a compressed day both would span every session, so
+// the run uses no overlap (every trigger has run before each session starts) and adds, per cold
+// start, the distinct groups written in the hour before its mark, and one re-read per soft delete
+// (upper bounds with sessions more than 30 minutes apart); (6) the v1 build's foreground time:
+// V1_POLLS_PER_SESSION polls a session: the catch-up poll at its start, the poll after its writes
+// and one idle poll are measured, the other idle ones cost what the measured idle polls did; (7) the population: every user's day is this user's day.
 import { FieldValue, Firestore, Timestamp as AdminTimestamp } from "firebase-admin/firestore";
 import { QuerySnapshot, Timestamp, Unsubscribe, collection } from "firebase/firestore";
 import { editFields, expenseFixture, groupFixture } from "../functions/test/support/fixtures";
-import { ChangeSignal, Device, LocalStore, ReadMeter, ReadSource, listenMetered, myGroupsQuery } from "../client";
+import { ChangeSignal, Device, LocalStore, ReadMeter, ReadSource, SyncClient, listenMetered, myGroupsQuery } from "../client";
 import { Fleet, User, replicaAndServer } from "../e2e/support/fleet";
 import { adminDb, clearFirestore, eventually, withoutTriggers } from "../tools/emulator";
+import { costTable, monthlyCost } from "./costModel";
 import { InnerRun, runBenchmark, table, writeArtifact } from "./harness";
 
 const DAY = {
@@ -41,6 +51,13 @@ const DAY = {
   editShare: 0.3,
   seed: 20261125,
 } as const;
+
+/** A v1 build polls every 30 s in the foreground: ten polls is five minutes a session. */
+const V1_POLLS_PER_SESSION = 10;
+/** Writes in the hour before a mark, for the Tier-1 overlap model: the day's writes spread over 24 hours. */
+const WRITES_PER_HOUR = Math.round(DAY.writesPerDay / 24);
+/** Users the month's dollars are for. */
+const USERS = 1000;
 
 /** Deterministic pseudo-random numbers (mulberry32), so every run simulates the same day. */
 function randomSource(seed: number): () => number {
@@ -66,6 +83,8 @@ class Activity {
   private serial = 0;
   softDeletes = 0;
   readonly expenses = new Map<string, Map<string, ServerExpense>>();
+  /** The group of every write, in order: what the Tier-1 overlap model reads. */
+  readonly written: string[] = [];
 
   constructor(
     private readonly db: Firestore,
@@ -88,6 +107,7 @@ class Activity {
   /** One write by another member; returns where it landed and its commit time. */
   async write(): Promise<{ groupId: string; expenseId: string; version: number; at: AdminTimestamp }> {
     const groupId = this.pickGroup();
+    this.written.push(groupId);
     const members = this.members.get(groupId) ?? [];
     const author = members[1 + Math.floor(this.random() * (members.length - 1))];
     const expenses = this.expenses.get(groupId) ?? new Map<string, ServerExpense>();
@@ -209,13 +229,38 @@ async function seed(db: Firestore, user: User): Promise<{ groupIds: string[]; me
   return { groupIds, members };
 }
 
+type Tallies = Record<string, { documents: number; results: number; emptyResults: number }>;
+const STRATEGIES = ["hybrid", "previousHybrid", "perGroup", "v1Polling"] as const;
+type Strategy = (typeof STRATEGIES)[number];
+const STRATEGY_NAMES: Record<Strategy, string> = {
+  hybrid: "hybrid v2.1 (Tier 1 since the mark)",
+  previousHybrid: "hybrid before (Tier 1 in full)",
+  perGroup: "one listener per group",
+  v1Polling: "v1 polling (30 s, foreground)",
+};
+
 interface CostResult {
   day: typeof DAY;
-  hybrid: Record<string, { documents: number; results: number; emptyResults: number }>;
-  perGroup: Record<string, { documents: number; results: number; emptyResults: number }>;
+  tallies: Record<Strategy, Tallies>;
+  /** The v1 build's idle poll (nothing new), measured (billed reads, requests), and how many more of them the model adds. */
+  v1IdlePoll: { reads: number; requests: number };
+  v1ModelledIdlePolls: number;
+  /** Per cold start after the first, the distinct groups written in the hour before its mark. */
+  tier1OverlapRereads: number;
   activeGroups: string[];
   softDeletes: number;
+  clientWrites: number;
   hybridExactAtEndOfDay: boolean;
+}
+
+/** Queries and first listener results a meter has counted. */
+function requestsOf(meter: ReadMeter): number {
+  return [...meter.bySource.values()].reduce((sum, tally) => sum + tally.results, 0);
+}
+
+/** The day's distinct groups written in the WRITES_PER_HOUR writes before `end` (the mark's write). */
+function groupsInHourBefore(written: string[], end: number): number {
+  return new Set(written.slice(Math.max(0, end - WRITES_PER_HOUR), end)).size;
 }
 
 async function measure(): Promise<CostResult> {
@@ -230,19 +275,29 @@ async function measure(): Promise<CostResult> {
       const seeded = activity.expenses.get(groupId);
       for (let e = 0; e < DAY.expensesPerGroup; e++) seeded?.set(`seed${e}`, { version: 1, deleted: false });
     }
-    const hybridMeter = new ReadMeter();
-    const perGroupMeter = new ReadMeter();
-    // The hybrid client's local database lives across the day, as an app's SQLite would. Before
-    // the day starts, the device holds every group as of the seed (yesterday's last sync).
+    const meters = Object.fromEntries(STRATEGIES.map((strategy) => [strategy, new ReadMeter()])) as Record<Strategy, ReadMeter>;
+    // The hybrid clients' local databases live across the day, as an app's SQLite would. Before the
+    // day starts, each device holds every group as of the seed (yesterday's last sync). Every
+    // trigger has run before a session starts, so no overlap is needed (see MODELLED (5)).
+    const options = { tombstoneOverlapMs: 0, tier1OverlapMs: 0 };
     const store = new LocalStore();
-    const warmUp = fleet.client(await fleet.device(user, "yesterday"), store);
-    await warmUp.resume();
-    warmUp.stop();
+    const previousStore = new LocalStore();
+    for (const warm of [store, previousStore]) {
+      const warmUp = fleet.client(await fleet.device(user, "yesterday"), warm);
+      await warmUp.resume();
+      warmUp.stop();
+    }
+    const v1 = fleet.legacy(await fleet.device(user, "v1-phone"), { clockSkewMs: 0, pollIntervalMs: 1_000_000, reads: "delta", meter: meters.v1Polling });
+    await v1.poll();
+    meters.v1Polling.bySource.clear();
 
     const perSession = DAY.writesPerDay / DAY.sessions;
     const foreground = Math.round(perSession * DAY.foregroundShare);
     const background = perSession - foreground;
     const activeGroups: string[] = [];
+    const idlePolls: Array<{ reads: number; requests: number }> = [];
+    let tier1OverlapRereads = 0;
+    let markWrite = 0;
     for (let session = 0; session < DAY.sessions; session++) {
       const latest = new Map<string, AdminTimestamp>();
       for (let w = 0; w < background; w++) {
@@ -254,21 +309,28 @@ async function measure(): Promise<CostResult> {
       const top = await db.collection("groups").where("memberIds", "array-contains", user.uid).orderBy("lastActivityAt", "desc").limit(1).get();
       const activeGroupId = top.docs[0].id;
       activeGroups.push(activeGroupId);
+      if (session > 0) tier1OverlapRereads += groupsInHourBefore(activity.written, markWrite);
 
-      const hybrid = fleet.client(await fleet.device(user, `hybrid-${session}`), store, { meter: hybridMeter, tombstoneOverlapMs: 0 });
-      const perGroup = new ListenerPerGroupClient(await fleet.device(user, `per-group-${session}`), perGroupMeter);
-      await Promise.all([hybrid.resume(activeGroupId), perGroup.start()]);
+      const hybrid = fleet.client(await fleet.device(user, `hybrid-${session}`), store, { meter: meters.hybrid, ...options });
+      // The hybrid before v2.1: the same client made to read Tier 1 in full, as it then always did.
+      previousStore.membershipSeen = undefined;
+      const previous = fleet.client(await fleet.device(user, `previous-${session}`), previousStore, { meter: meters.previousHybrid, ...options });
+      const perGroup = new ListenerPerGroupClient(await fleet.device(user, `per-group-${session}`), meters.perGroup);
+      await Promise.all([hybrid.resume(activeGroupId), previous.resume(activeGroupId), perGroup.start(), v1.poll()]);
 
       for (let w = 0; w < foreground; w++) {
         const write = await activity.write();
-        // Each write is waited for on both devices, so none is merged with the next (worst case).
-        await Promise.all([
-          hybrid.until("the hybrid client's listeners to show the write", () => {
-            const last = hybrid.groups.get(write.groupId)?.lastActivityAt;
+        // Each write is waited for on every device, so none is merged with the next (worst case).
+        const shown = (client: SyncClient) =>
+          client.until(`${client.device.label}'s listeners to show the write`, () => {
+            const last = client.groups.get(write.groupId)?.lastActivityAt;
             const listed = last !== undefined && last.valueOf() >= write.at.valueOf();
-            const delivered = write.groupId !== activeGroupId || store.replica(write.groupId).expenses.get(write.expenseId)?.version === write.version;
+            const delivered = write.groupId !== activeGroupId || client.store.replica(write.groupId).expenses.get(write.expenseId)?.version === write.version;
             return listed && delivered ? true : undefined;
-          }),
+          });
+        await Promise.all([
+          shown(hybrid),
+          shown(previous),
           perGroup.changed.until("the per-group listeners to show the write", () => {
             const last = perGroup.lastActivity.get(write.groupId);
             const listed = last !== undefined && last.valueOf() >= write.at.valueOf();
@@ -276,7 +338,13 @@ async function measure(): Promise<CostResult> {
           }),
         ]);
       }
-      await hybrid.background();
+      markWrite = activity.written.length;
+      // The v1 phone's poll that sees this session's writes, then one that finds nothing new.
+      await v1.poll();
+      const beforeIdle = { reads: meters.v1Polling.billedReads(), requests: requestsOf(meters.v1Polling) };
+      await v1.poll();
+      idlePolls.push({ reads: meters.v1Polling.billedReads() - beforeIdle.reads, requests: requestsOf(meters.v1Polling) - beforeIdle.requests });
+      await Promise.all([hybrid.background(), previous.background()]);
       perGroup.stop();
       await fleet.closeAll();
     }
@@ -286,12 +354,16 @@ async function measure(): Promise<CostResult> {
     await check.resume();
     const comparisons = await Promise.all(groupIds.map((groupId) => replicaAndServer(store.replica(groupId))));
     const hybridExactAtEndOfDay = comparisons.every(({ replica, server }) => JSON.stringify(replica) === JSON.stringify(server));
+    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
     return {
       day: DAY,
-      hybrid: Object.fromEntries(hybridMeter.bySource),
-      perGroup: Object.fromEntries(perGroupMeter.bySource),
+      tallies: Object.fromEntries(STRATEGIES.map((strategy) => [strategy, Object.fromEntries(meters[strategy].bySource)])) as Record<Strategy, Tallies>,
+      v1IdlePoll: { reads: mean(idlePolls.map((poll) => poll.reads)), requests: mean(idlePolls.map((poll) => poll.requests)) },
+      v1ModelledIdlePolls: DAY.sessions * (V1_POLLS_PER_SESSION - 3),
+      tier1OverlapRereads,
       activeGroups,
       softDeletes: activity.softDeletes,
+      clientWrites: activity.written.length,
       hybridExactAtEndOfDay,
     };
   } finally {
@@ -299,58 +371,137 @@ async function measure(): Promise<CostResult> {
   }
 }
 
-/** Billed reads from a meter's tallies: documents, plus one per empty result. */
-function billed(tallies: CostResult["hybrid"]): number {
-  return Object.values(tallies).reduce((sum, tally) => sum + tally.documents + tally.emptyResults, 0);
+/** Sources whose requests run the rules' get() of the group document: everything under a group. */
+const OUTSIDE_GROUPS = new Set(["tier1", "membership", "notifications", "v1Groups"]);
+
+interface StrategyReads {
+  delivered: number;
+  emptyResults: number;
+  modelled: number;
+  reads: number;
+  rulesGets: number;
+  readsWithRulesGets: number;
 }
 
-/** Query / listen requests under a group: each runs the rules' one get() of the group document. */
-function rulesGets(tallies: CostResult["hybrid"]): number {
-  return Object.entries(tallies)
-    .filter(([source]) => source !== "tier1" && source !== "notifications")
-    .reduce((sum, [, tally]) => sum + tally.results, 0);
-}
-
-function report({ result }: InnerRun<CostResult>): number {
-  const rows: Array<Array<string | number>> = [["reads per day", "hybrid", "one listener per group"]];
-  const sources: ReadSource[] = ["tier1", "tier2", "tier3", "tombstones", "resync", "notifications", "groupListener"];
-  for (const source of sources) {
-    const hybrid = result.hybrid[source];
-    const perGroup = result.perGroup[source];
-    if (hybrid || perGroup) rows.push([`  documents delivered: ${source}`, hybrid?.documents ?? 0, perGroup?.documents ?? 0]);
+function readsOf(strategy: Strategy, result: CostResult): StrategyReads {
+  const tallies = Object.entries(result.tallies[strategy]).filter(([source]) => strategy !== "previousHybrid" || source !== "membership");
+  const delivered = tallies.reduce((sum, [, tally]) => sum + tally.documents, 0);
+  const emptyResults = tallies.reduce((sum, [, tally]) => sum + tally.emptyResults, 0);
+  let rulesGets = tallies.filter(([source]) => !OUTSIDE_GROUPS.has(source)).reduce((sum, [, tally]) => sum + tally.results, 0);
+  let modelled = 0;
+  if (strategy === "hybrid") modelled = result.tier1OverlapRereads + result.softDeletes;
+  if (strategy === "previousHybrid") modelled = result.softDeletes;
+  if (strategy === "v1Polling") {
+    modelled = result.v1ModelledIdlePolls * result.v1IdlePoll.reads;
+    // Each of its expense queries runs the rules' get(); its groups query does not.
+    rulesGets += result.v1ModelledIdlePolls * (result.v1IdlePoll.requests - 1);
   }
-  const emptyOf = (tallies: CostResult["hybrid"]) => Object.values(tallies).reduce((sum, tally) => sum + tally.emptyResults, 0);
-  const hybridReads = billed(result.hybrid) + result.softDeletes;
-  const perGroupReads = billed(result.perGroup);
-  rows.push(["  + empty results, 1 read each (modelled)", emptyOf(result.hybrid), emptyOf(result.perGroup)]);
-  rows.push(["  + tombstone overlap re-reads (modelled, upper bound)", result.softDeletes, 0]);
-  rows.push(["reads/day", hybridReads, perGroupReads]);
-  rows.push(["  + rules get(), 1 per request under a group (modelled)", rulesGets(result.hybrid), rulesGets(result.perGroup)]);
-  const hybridWithRules = hybridReads + rulesGets(result.hybrid);
-  const perGroupWithRules = perGroupReads + rulesGets(result.perGroup);
-  rows.push(["reads/day including rules get()", hybridWithRules, perGroupWithRules]);
-  const ratio = Math.round((perGroupReads / hybridReads) * 10) / 10;
-  const ratioWithRules = Math.round((perGroupWithRules / hybridWithRules) * 10) / 10;
-  const summary = {
-    ...result,
-    readsPerDay: { hybrid: hybridReads, listenerPerGroup: perGroupReads, ratio },
-    readsPerDayIncludingRulesGets: { hybrid: hybridWithRules, listenerPerGroup: perGroupWithRules, ratio: ratioWithRules },
+  const reads = delivered + emptyResults + modelled;
+  return { delivered, emptyResults, modelled, reads, rulesGets, readsWithRulesGets: reads + rulesGets };
+}
+
+interface TriggerLog {
+  trigger?: string;
+  outcome?: string;
+  activityRaised?: boolean;
+  tombstone?: string;
+  conflictId?: string;
+  notified?: string;
+  membershipRecorded?: number;
+}
+
+/** What the server wrote and ran for the day's client writes, from the triggers' structured logs. */
+export function serverWork(lines: string[], clientWrites: number) {
+  const logs = lines.flatMap((line) => {
+    const start = line.indexOf(">  {");
+    if (start === -1) return [];
+    try {
+      const log = JSON.parse(line.slice(start + 3)) as TriggerLog;
+      return log.trigger ? [log] : [];
+    } catch {
+      return [];
+    }
+  });
+  const expenseRuns = logs.filter((log) => log.trigger === "expenseChanged");
+  const writesOf = (log: TriggerLog) =>
+    (log.activityRaised ? 1 : 0) + (log.tombstone && log.tombstone !== "unchanged" ? 1 : 0) + (log.conflictId ? 1 : 0) + (log.notified ? 1 : 0) + (log.membershipRecorded ?? 0);
+  const plainRuns = expenseRuns.filter((log) => log.tombstone === "unchanged" && !log.conflictId);
+  const durations = lines.flatMap((line) => {
+    const match = /Finished "[^"]+" in ([\d.]+)ms/.exec(line);
+    return match ? [Number(match[1])] : [];
+  });
+  return {
+    clientWrites,
+    expenseRuns: expenseRuns.length,
+    groupRuns: logs.filter((log) => log.trigger === "groupWritten").length,
+    serverWrites: logs.reduce((sum, log) => sum + writesOf(log), 0),
+    serverWritesPerClientWrite: expenseRuns.length ? expenseRuns.reduce((sum, log) => sum + writesOf(log), 0) / expenseRuns.length : 0,
+    serverWritesPerPlainWrite: plainRuns.length ? plainRuns.reduce((sum, log) => sum + writesOf(log), 0) / plainRuns.length : 0,
+    invocationsPerClientWrite: expenseRuns.length ? logs.length / expenseRuns.length : 0,
+    meanInvocationMs: durations.length ? durations.reduce((sum, ms) => sum + ms, 0) / durations.length : 0,
   };
-  const path = writeArtifact("bench-cost.json", summary);
+}
+
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function report({ result, lines }: InnerRun<CostResult>): number {
+  const reads = Object.fromEntries(STRATEGIES.map((strategy) => [strategy, readsOf(strategy, result)])) as Record<Strategy, StrategyReads>;
+  const rows: Array<Array<string | number>> = [["reads per user per day", ...STRATEGIES.map((strategy) => STRATEGY_NAMES[strategy])]];
+  const sources = [...new Set(STRATEGIES.flatMap((strategy) => Object.keys(result.tallies[strategy])))] as ReadSource[];
+  for (const source of sources) {
+    rows.push([`  documents delivered: ${source}`, ...STRATEGIES.map((strategy) => (strategy === "previousHybrid" && source === "membership" ? 0 : (result.tallies[strategy][source]?.documents ?? 0)))]);
+  }
+  rows.push(["  + empty results, 1 read each", ...STRATEGIES.map((strategy) => reads[strategy].emptyResults)]);
+  rows.push(["  + modelled (overlaps; v1 idle polls)", ...STRATEGIES.map((strategy) => reads[strategy].modelled)]);
+  rows.push(["reads/day", ...STRATEGIES.map((strategy) => round(reads[strategy].reads, 0))]);
+  rows.push(["  + rules get(), 1 per request under a group", ...STRATEGIES.map((strategy) => round(reads[strategy].rulesGets, 0))]);
+  rows.push(["reads/day including rules get()", ...STRATEGIES.map((strategy) => round(reads[strategy].readsWithRulesGets, 0))]);
+
+  const work = serverWork(lines, result.clientWrites);
+  // Every user of the population writes as the others in this user's groups do: each group's
+  // writes by the other members, shared among all its members, over the user's groups.
+  const members = DAY.othersPerGroup + 1;
+  const ownWritesPerDay = (DAY.writesPerDay / DAY.othersPerGroup / DAY.groups) * DAY.groups;
+  const writesPerDay = ownWritesPerDay * (1 + work.serverWritesPerClientWrite);
+  const invocationsPerDay = ownWritesPerDay * work.invocationsPerClientWrite;
+  // Soft deletes are purged after the retention: the expense and its tombstone, one delete each.
+  const deletesPerDay = (result.softDeletes / DAY.othersPerGroup) * 2;
+  const cost = monthlyCost({
+    users: USERS,
+    perUserPerDay: {
+      reads: reads.hybrid.readsWithRulesGets,
+      writes: writesPerDay,
+      deletes: deletesPerDay,
+      functionInvocations: invocationsPerDay,
+      // Billed per invocation, rounded up to 100 ms.
+      functionComputeSeconds: invocationsPerDay * Math.max(0.1, Math.ceil(work.meanInvocationMs / 100) / 10),
+    },
+  });
+  const summary = {
+    readsPerUserPerDay: round(reads.hybrid.reads, 0),
+    readsPerUserPerDayWithRulesGets: round(reads.hybrid.readsWithRulesGets, 0),
+    usdPerMonthPer1000Users: round(cost.totalUsd),
+    usdPerMonthPer1000UsersAfterFreeTier: round(cost.totalUsdAfterFreeTier),
+    serverWritesPerClientWrite: round(work.serverWritesPerPlainWrite),
+    serverWritesPerClientWriteDayMix: round(work.serverWritesPerClientWrite),
+    functionInvocationsPerClientWrite: round(work.invocationsPerClientWrite),
+    byStrategy: Object.fromEntries(STRATEGIES.map((strategy) => [strategy, { reads: round(reads[strategy].reads, 0), readsWithRulesGets: round(reads[strategy].readsWithRulesGets, 0) }])),
+  };
+  const path = writeArtifact("bench-cost.json", { summary, ...result, reads, serverWork: work, model: { users: USERS, members, ownWritesPerDay, cost } });
   process.stdout.write(table(rows));
-  process.stdout.write(
-    `one listener per group / hybrid = ${ratio}x (${ratioWithRules}x with rules get()); ` +
-      `hybrid replicas exact at the end of the day: ${result.hybridExactAtEndOfDay}. Written to ${path}\n`,
-  );
+  process.stdout.write(`\nserver per client write: ${round(work.serverWritesPerPlainWrite)} writes for a plain create or edit, ${round(work.serverWritesPerClientWrite)} in the day's mix; ${round(work.invocationsPerClientWrite)} function invocations (mean ${round(work.meanInvocationMs)} ms)\n\n`);
+  process.stdout.write(table([["month, 1,000 users", "quantity", "unit", "USD", "USD after free tier"], ...costTable(cost)]));
+  process.stdout.write(`\nhybrid replicas exact at the end of the day: ${result.hybridExactAtEndOfDay}. Written to ${path}\n`);
   return result.hybridExactAtEndOfDay ? 0 : 1;
 }
 
 const USAGE = `Usage: npm run bench (second half: tsx bench/cost.ts)
 
 Simulates one user's day (${DAY.groups} groups, ${DAY.sessions} app resumes, ${DAY.writesPerDay} writes by others) on the
-emulators with the hybrid listener strategy and with one listener per group, prints the documents
-each delivered and the modelled reads/day, and writes artifacts/bench-cost.json. Ports move with
-EMULATOR_PORT_OFFSET. Takes no flags but -h, --help.
+emulators with four strategies side by side (the v2.1 hybrid, the hybrid before it, one listener
+per group, v1 polling), prints the documents each delivered and the modelled reads/day, the
+server's writes and invocations per client write and the month's dollars for ${USERS} users, and
+writes artifacts/bench-cost.json. Ports move with EMULATOR_PORT_OFFSET. Takes no flags but -h, --help.
 `;
 
 if (require.main === module) {
@@ -359,7 +510,7 @@ if (require.main === module) {
     usage: USAGE,
     flags: {},
     settings: () => DAY,
-    announce: (day) => `Starting the emulators; simulating one user's day in ${day.groups} groups with both strategies...`,
+    announce: (day) => `Starting the emulators; simulating one user's day in ${day.groups} groups with four strategies...`,
     measure,
     report,
   });

@@ -1,7 +1,7 @@
 // The documents as a client reads them: the shared schemas' types with the web SDK's Timestamp
 // (docs/data-model.md), and the one ordering every cursor decision rests on.
 import { DocumentData, Timestamp } from "firebase/firestore";
-import { Conflict, Expense, Group, KeptDeletion, Notification, Tombstone } from "../core/schemas";
+import { Conflict, Expense, Group, KeptDeletion, MembershipRecord, Notification, Tombstone } from "../core/schemas";
 
 export type { GroupSettings, SyncConfig } from "../core/schemas";
 export { compareTimestamps, laterOf } from "../core/timestamps";
@@ -20,6 +20,7 @@ export type ConflictRecord = Conflict<Timestamp>;
 export type ConflictNotification = Notification<Timestamp>;
 /** `deletedExpenses/{expenseId}`: an expense hard-deleted by a v1 build (or an admin), restorable. */
 export type KeptDeletionRecord = KeptDeletion<Timestamp>;
+export type MembershipRecordData = MembershipRecord<Timestamp>;
 
 /** A server document read as an expense; refuses one without a committed updatedAt (a pending local write). */
 export function asExpense(path: string, data: DocumentData | undefined): ExpenseRecord {

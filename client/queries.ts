@@ -2,12 +2,14 @@
 // The rules allow each of them for a member only because of its shape: Tier 1 must filter on the
 // user's own uid; the others live under a group the user belongs to.
 import {
+  DocumentReference,
   FirestoreError,
   Query,
   QuerySnapshot,
   Timestamp,
   Unsubscribe,
   collection,
+  doc,
   onSnapshot,
   orderBy,
   query,
@@ -16,9 +18,21 @@ import {
 import { Device } from "./device";
 import { ReadMeter, ReadSource } from "./readMeter";
 
-/** Tier 1: the user's groups, most recently active first (a group without lastActivityAt yet is not listed). */
-export function myGroupsQuery(device: Device): Query {
-  return query(collection(device.db, "groups"), where("memberIds", "array-contains", device.uid), orderBy("lastActivityAt", "desc"));
+/**
+ * Tier 1: the user's groups, most recently active first (a group without lastActivityAt yet is not
+ * listed); with `since`, only those active after it (the mark of the groups a device holds).
+ */
+export function myGroupsQuery(device: Device, since: Timestamp | null = null): Query {
+  const mine = where("memberIds", "array-contains", device.uid);
+  const groups = collection(device.db, "groups");
+  return since
+    ? query(groups, mine, where("lastActivityAt", ">", since), orderBy("lastActivityAt", "desc"))
+    : query(groups, mine, orderBy("lastActivityAt", "desc"));
+}
+
+/** The server's record of the user's groups leaving Tier 1 unseen (core/schemas.ts, membershipRecordSchema). */
+export function membershipRecordRef(device: Device): DocumentReference {
+  return doc(device.db, "users", device.uid, "sync", "membership");
 }
 
 /** Tier 2 / Tier 3: a group's expenses committed after `since` (all of them when null), oldest first. */

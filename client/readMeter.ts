@@ -6,7 +6,18 @@
 //   (counted from each snapshot's docChanges(); snapshots served from the local cache are free);
 // - a listener re-attached after more than 30 minutes offline pays its full result again: the
 //   meter counts a first result as the full result set, which is what such a re-attach costs.
-export type ReadSource = "tier1" | "tier2" | "tier3" | "tombstones" | "resync" | "notifications" | "groupListener";
+export type ReadSource =
+  | "tier1"
+  | "membership"
+  | "tier2"
+  | "tier3"
+  | "tombstones"
+  | "resync"
+  | "notifications"
+  | "groupListener"
+  // A v1 build's poll (e2e/support/legacyDevice.ts), for the benchmarks' comparison.
+  | "v1Groups"
+  | "v1Expenses";
 
 export interface ReadTally {
   /** Documents delivered. */

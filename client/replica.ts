@@ -1,9 +1,10 @@
-// The device's local database: per group, the server's expenses as last seen, and the two marks
+// The device's local database: the user's groups as Tier 1 last delivered them, with the mark a
+// cold start reads Tier 1 from; per group, the server's expenses as last seen, and the two marks
 // that say how far the device is in sync. It outlives app restarts (a new Device reuses it); in a
 // real app it is SQLite / IndexedDB, here a Map.
 import { Timestamp } from "firebase/firestore";
 import { ChangeSignal } from "./signal";
-import { ExpenseRecord, compareTimestamps, laterOf } from "./model";
+import { ExpenseRecord, GroupRecord, compareTimestamps, laterOf } from "./model";
 
 export class GroupReplica {
   /** Expense id → the server's document, soft-deleted ones included (they can be restored). */
@@ -65,6 +66,18 @@ export class LocalStore {
   private readonly replicas = new Map<string, GroupReplica>();
   /** Fires on every change to any replica. */
   readonly changed = new ChangeSignal();
+  /** Tier 1's view, kept across sessions: the user's groups by id, as last delivered. */
+  readonly groups = new Map<string, GroupRecord>();
+  /** The latest lastActivityAt Tier 1 has delivered: a cold start reads only the groups active after it. */
+  tier1Mark: Timestamp | null = null;
+  /** The membership record's changedAt as last read (null: there was none); undefined: never read. */
+  membershipSeen?: Timestamp | null;
+
+  /** Takes a group as Tier 1 delivered it, and moves the mark with it. */
+  noteGroup(groupId: string, group: GroupRecord): void {
+    this.groups.set(groupId, group);
+    this.tier1Mark = laterOf(this.tier1Mark, group.lastActivityAt ?? null);
+  }
 
   replica(groupId: string): GroupReplica {
     let replica = this.replicas.get(groupId);
@@ -81,7 +94,8 @@ export class LocalStore {
 
   /** Forgets a group the user no longer belongs to. */
   drop(groupId: string): void {
-    if (this.replicas.delete(groupId)) this.changed.notify();
+    const known = this.groups.delete(groupId);
+    if (this.replicas.delete(groupId) || known) this.changed.notify();
   }
 
   groupIds(): string[] {

@@ -39,7 +39,7 @@ import {
   laterOf,
 } from "./model";
 import { PollLoop } from "./pollLoop";
-import { expensesSinceQuery, listenMetered, myGroupsQuery, tombstonesSinceQuery, unreadNotificationsQuery } from "./queries";
+import { expensesSinceQuery, listenMetered, membershipRecordRef, myGroupsQuery, tombstonesSinceQuery, unreadNotificationsQuery } from "./queries";
 import { ReadMeter } from "./readMeter";
 import { GroupReplica, LocalStore } from "./replica";
 import { groupRef } from "./writes";
@@ -51,6 +51,14 @@ import { groupRef } from "./writes";
  * the server drops trigger events older than that (TRIGGER_MAX_EVENT_AGE_SECONDS).
  */
 export const TOMBSTONE_OVERLAP_MS = 3_600_000;
+/**
+ * How far before its mark a cold start's Tier-1 query reaches back. The server raises a group's
+ * lastActivityAt to the write's commit time, but only when its trigger runs, which may be after a
+ * device read a later mark from another group; a group raised that late is still found within the
+ * overlap. An hour matches the triggers' age cut-off (TRIGGER_MAX_EVENT_AGE_SECONDS): an event
+ * later than that is dropped anyway. Groups found again cost one read each, and no catch-up.
+ */
+export const TIER1_OVERLAP_MS = 3_600_000;
 /** Firestore's limit on values in an `in` filter. */
 const IN_FILTER_MAX = 30;
 /** Polling interval of a client outside the realtime rollout: the 30 seconds builds before 2.1 use. */
@@ -64,6 +72,8 @@ export interface SyncOptions {
   meter?: ReadMeter;
   /** How far before the cursor the tombstone query reaches back; default TOMBSTONE_OVERLAP_MS. */
   tombstoneOverlapMs?: number;
+  /** How far before the mark a cold start's Tier-1 query reaches back; default TIER1_OVERLAP_MS. */
+  tier1OverlapMs?: number;
 }
 
 /** Deletions the cursor may not have seen were purged: only a full read is right. */
@@ -212,6 +222,13 @@ export async function fetchConflict(device: Device, groupId: string, conflictId:
   return snapshot.data() as ConflictRecord;
 }
 
+/** How a start reads Tier 1 (tier1Plan): since a mark, or in full (`since` null). */
+interface Tier1Plan {
+  since: Timestamp | null;
+  /** The membership record's changedAt the plan was made from. */
+  membershipChangedAt: Timestamp | null;
+}
+
 interface Tier2Listener {
   groupId: string;
   stop: Unsubscribe;
@@ -245,8 +262,6 @@ export interface LostGroup {
  * background() when it leaves. The LocalStore outlives the session.
  */
 export class SyncClient {
-  /** Tier 1's view: the user's groups by id. */
-  readonly groups = new Map<string, GroupRecord>();
   readonly failures: SyncFailure[] = [];
   readonly lostGroups: LostGroup[] = [];
   notifications: UnreadNotification[] = [];
@@ -265,6 +280,11 @@ export class SyncClient {
     private readonly options: SyncOptions = {},
   ) {
     this.meter = options.meter;
+  }
+
+  /** Tier 1's view: the user's groups by id (kept in the LocalStore across sessions). */
+  get groups(): Map<string, GroupRecord> {
+    return this.store.groups;
   }
 
   get activeGroupId(): string | undefined {
@@ -300,7 +320,8 @@ export class SyncClient {
    * each group that needs it, the unread conflict notifications, and Tier 2 on the active group.
    */
   async resume(activeGroupId?: string): Promise<Map<string, CatchUp>> {
-    await this.attachTier1();
+    const plan = await this.tier1Plan();
+    await this.attachTier1(plan);
     const outcomes = new Map<string, CatchUp>();
     await Promise.all(
       [...this.groups].map(async ([groupId, group]) => {
@@ -344,20 +365,44 @@ export class SyncClient {
    * that needs it. A group no longer listed is checked as the Tier-1 listener checks it.
    */
   async poll(): Promise<Map<string, CatchUp>> {
-    const listed = await getDocsFromServer(myGroupsQuery(this.device));
+    const plan = await this.tier1Plan();
+    const listed = await getDocsFromServer(myGroupsQuery(this.device, plan.since));
     this.meter?.result("tier1", listed.size);
-    const listedIds = new Set(listed.docs.map((snapshot) => snapshot.id));
-    for (const snapshot of listed.docs) this.groups.set(snapshot.id, snapshot.data() as GroupRecord);
-    await Promise.all([...this.groups.keys()].filter((groupId) => !listedIds.has(groupId)).map((groupId) => this.confirmGroupLeft(groupId)));
+    for (const snapshot of listed.docs) this.store.noteGroup(snapshot.id, snapshot.data() as GroupRecord);
+    await this.tier1Read(plan, new Set(listed.docs.map((snapshot) => snapshot.id)));
     const outcomes = new Map<string, CatchUp>();
+    // A group Tier 1 did not list has no news: catchUp finds it current without a read.
     await Promise.all(
-      [...listedIds].map(async (groupId) => {
-        const group = this.groups.get(groupId);
-        if (group) outcomes.set(groupId, await catchUp(this.device, this.store.replica(groupId), group, this.options));
-      }),
+      [...this.groups].map(async ([groupId, group]) => outcomes.set(groupId, await catchUp(this.device, this.store.replica(groupId), group, this.options))),
     );
     this.store.changed.notify();
     return outcomes;
+  }
+
+  /**
+   * How this start reads Tier 1: since the store's mark, which costs a read per group with news
+   * (one for none), or in full, only when it must: on the first start, and when the membership
+   * record moved since the device last read it (a group left the user's Tier 1, or was deleted or
+   * restored, none of which moves lastActivityAt where this user's query can see it).
+   */
+  private async tier1Plan(): Promise<Tier1Plan> {
+    const record = await getDocFromServer(membershipRecordRef(this.device));
+    this.meter?.result("membership", record.exists() ? 1 : 0);
+    const changedAt = (record.get("changedAt") as Timestamp | undefined) ?? null;
+    const seen = this.store.membershipSeen;
+    const unchanged = seen !== undefined && (seen === null ? changedAt === null : changedAt !== null && compareTimestamps(seen, changedAt) === 0);
+    const since = unchanged && this.store.tier1Mark ? minus(this.store.tier1Mark, this.options.tier1OverlapMs ?? TIER1_OVERLAP_MS) : null;
+    return { since, membershipChangedAt: changedAt };
+  }
+
+  /**
+   * After a Tier-1 read in sync with the server: a full one lists every group the user still has,
+   * so a held group it lacks is checked (confirmGroupLeft); then the membership record it was
+   * planned from counts as seen.
+   */
+  private async tier1Read(plan: Tier1Plan, listed: Set<string>): Promise<void> {
+    if (plan.since === null) await Promise.all([...this.groups.keys()].filter((groupId) => !listed.has(groupId)).map((groupId) => this.confirmGroupLeft(groupId)));
+    this.store.membershipSeen = plan.membershipChangedAt;
   }
 
   private async stopPolling(): Promise<void> {
@@ -386,13 +431,12 @@ export class SyncClient {
     this.stopTier1 = undefined;
   }
 
-  private attachTier1(): Promise<void> {
+  private attachTier1(plan: Tier1Plan): Promise<void> {
     this.stopTier1?.();
-    this.groups.clear();
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       this.stopTier1 = listenMetered(
-        myGroupsQuery(this.device),
+        myGroupsQuery(this.device, plan.since),
         "tier1",
         this.meter,
         (snapshot) => {
@@ -403,7 +447,7 @@ export class SyncClient {
           this.store.changed.notify();
           if (!snapshot.metadata.fromCache && !settled) {
             settled = true;
-            resolve();
+            this.tier1Read(plan, new Set(snapshot.docs.map((listed) => listed.id))).then(resolve, reject);
           }
         },
         (error) => {
@@ -419,7 +463,7 @@ export class SyncClient {
   }
 
   private noteGroup(groupId: string, group: GroupRecord): void {
-    this.groups.set(groupId, group);
+    this.store.noteGroup(groupId, group);
     // Tier 2 delivers a group's expense changes no later than Tier 1 delivers the activity they
     // caused (one watch stream, in commit order): a listening replica is current through it.
     const listener = this.tier2;
@@ -489,7 +533,6 @@ export class SyncClient {
     // Tier 1 and Tier 2 can both report the same loss.
     if (!this.groups.has(groupId) && !this.store.has(groupId)) return;
     if (this.tier2?.groupId === groupId) this.closeTier2();
-    this.groups.delete(groupId);
     this.store.drop(groupId);
     this.lostGroups.push({ groupId, reason });
   }

@@ -186,6 +186,18 @@ export const syncConfigSchema = z.strictObject({
   legacyWrites: z.boolean().optional(),
 });
 
+/**
+ * `users/{uid}/sync/membership`: server-written when the user left or lost a group, or one of
+ * their groups was deleted or restored, none of which a Tier-1 query since the device's mark can
+ * show. A device that finds `changedAt` other than it last saw reads Tier 1 in full.
+ */
+export const membershipRecordSchema = z.strictObject({
+  changedAt: timestampSchema,
+  /** The group of the latest change, and the trigger event that recorded it. */
+  groupId: z.string().min(1),
+  eventId: z.string().min(1),
+});
+
 /** `users/{uid}`: a user's own profile (not in the contract; see docs/data-model.md). */
 export const userSchema = z.strictObject({
   displayName: z.string().min(1).max(LIMITS.displayNameMax),
@@ -206,6 +218,7 @@ export type SyncConfig = z.infer<typeof syncConfigSchema>;
 export type LegacyExpenseWrite<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof legacyExpenseWriteSchema>, T>;
 export type LegacyGroupWrite<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof legacyGroupWriteSchema>, T>;
 export type UserProfile<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof userSchema>, T>;
+export type MembershipRecord<T extends TimestampLike = TimestampLike> = WithTimestamps<z.infer<typeof membershipRecordSchema>, T>;
 
 /** Every document kind, keyed by a collection pattern, for loaders and validators. */
 export const documentSchemas = {
@@ -216,6 +229,7 @@ export const documentSchemas = {
   "groups/{groupId}/conflicts/{conflictId}": conflictSchema,
   "users/{uid}": userSchema,
   "users/{uid}/notifications/{notificationId}": notificationSchema,
+  "users/{uid}/sync/membership": membershipRecordSchema,
   "config/sync": syncConfigSchema,
 } as const;
 

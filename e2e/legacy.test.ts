@@ -76,7 +76,7 @@ function checkReplica(client: SyncClient, groupId: string, server: Map<string, D
   if (differing.length === 0) return;
   const describe = (expense: DocumentData | undefined) => (expense ? `v${expense.version} ${stateOf(expense)}` : "absent");
   const differences = differing.map((id) => `${id}: replica ${describe(replica.expenses.get(id))}, server ${describe(server.get(id))}`);
-  const marks = `cursor ${canonical(replica.cursor)}, synced through ${canonical(replica.syncedActivityAt)}, Tier 1 ${canonical(client.groups.get(groupId)?.lastActivityAt)}`;
+  const marks = `cursor ${canonical(replica.cursor)}, synced through ${canonical(replica.syncedActivityAt)}, Tier 1 ${canonical(client.groups.get(groupId)?.lastActivityAt)}, Tier-1 mark ${canonical(client.store.tier1Mark)}, membership seen ${canonical(client.store.membershipSeen)}, mode ${client.mode}`;
   throw new Error(`${client.device.label} (${client.mode}) differs from the server in ${groupId}: ${differences.join("; ")} (${marks}; ${client.failures.length} failures)`);
 }
 

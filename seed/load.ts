@@ -84,6 +84,7 @@ const TIMESTAMP_FIELDS: Record<DocumentKind, readonly string[]> = {
   ],
   "users/{uid}": ["createdAt", "updatedAt"],
   "users/{uid}/notifications/{notificationId}": ["createdAt", "readAt"],
+  "users/{uid}/sync/membership": ["changedAt"],
   "config/sync": [],
 };
 

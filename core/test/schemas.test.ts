@@ -578,6 +578,7 @@ describe("schemas: kindOfPath and documentSchemas", () => {
     ["groups/g1/conflicts/c1", "groups/{groupId}/conflicts/{conflictId}"],
     ["users/alice", "users/{uid}"],
     ["users/alice/notifications/n1", "users/{uid}/notifications/{notificationId}"],
+    ["users/alice/sync/membership", "users/{uid}/sync/membership"],
     ["config/sync", "config/sync"],
   ];
   for (const [path, kind] of governed) it(`${path} → ${kind}`, () => expect(kindOfPath(path)).to.equal(kind));
@@ -593,6 +594,7 @@ describe("schemas: kindOfPath and documentSchemas", () => {
     "groups/g1/expenses/e1/comments/c1",
     "users/alice/notifications",
     "users/alice/settings/s1",
+    "users/alice/sync/other",
     "config/other",
     "config",
     "expenses/e1",

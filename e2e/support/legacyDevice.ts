@@ -11,6 +11,7 @@ import {
   ExpenseFields,
   GroupFields,
   PollLoop,
+  ReadMeter,
   expenseFieldsOf,
   expenseRef,
   groupRef,
@@ -43,6 +44,8 @@ export interface LegacyDeviceOptions {
    * after the previous poll's start by the phone's clock (a group's first poll reads in full).
    */
   reads: "full" | "delta";
+  /** Counts what each poll reads (the cost benchmark's v1 column). */
+  meter?: ReadMeter;
 }
 
 export interface LegacyWrite {
@@ -117,6 +120,7 @@ export class LegacyDevice {
    */
   async poll(): Promise<void> {
     const groups = await getDocsFromServer(query(collection(this.device.db, "groups"), where("memberIds", "array-contains", this.uid)));
+    this.options.meter?.result("v1Groups", groups.size);
     const listed = new Set(groups.docs.map((group) => group.id));
     for (const groupId of [...this.groups.keys()].filter((id) => !listed.has(id))) {
       this.groups.delete(groupId);
@@ -138,6 +142,7 @@ export class LegacyDevice {
     const since = this.options.reads === "delta" ? this.readSince.get(groupId) : undefined;
     const expenses = collection(this.device.db, "groups", groupId, "expenses");
     const read = await getDocsFromServer(since ? query(expenses, where("updatedAt", ">", since)) : expenses);
+    this.options.meter?.result("v1Expenses", read.size);
     // A delta read cannot see deletions: what it does not return stays on screen.
     const shown = since ? (this.expenses.get(groupId) ?? new Map<string, LegacyExpense>()) : new Map<string, LegacyExpense>();
     for (const expense of read.docs) shown.set(expense.id, legacyViewOf(expense.data()));

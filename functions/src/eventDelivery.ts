@@ -42,6 +42,8 @@ export interface HandlerResult {
   legacy?: { normalized: boolean };
   /** What the run did to the kept copy of a hard-deleted expense. */
   keptDeletion?: "kept" | "removed" | "unchanged";
+  /** Users whose membership record the run wrote (a group write only). */
+  membershipRecorded?: number;
 }
 
 type RunOutcome = HandlerResult["outcome"];
@@ -88,6 +90,7 @@ export async function deliver<R extends HandlerResult>(
     activityRaised: result.activityRaised,
     tombstone: result.tombstone,
     invalidDocument: result.invalidDocument,
+    membershipRecorded: result.membershipRecorded || undefined,
   };
   if (outcome === "conflict-recorded") logConflictRecorded({ ...run, ...result.conflict });
   else RUN_EVENTS[outcome](run);

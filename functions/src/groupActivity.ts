@@ -1,8 +1,10 @@
 // What the server does when a group document is written: a new group, or a client change to
 // what members see (name, members, settings), is activity. The server's own writes to the group
 // (lastActivityAt, purgedBefore, a v1 write's normalization) change none of those fields, so they
-// never feed back.
-import { DocumentData, FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
+// never feed back. A change Tier 1 cannot show to a device that reads only groups changed since
+// its mark (a member removed, the group deleted or restored) is recorded for each user it
+// concerns, in the same commit.
+import { DocumentData, DocumentSnapshot, FieldValue, Firestore, Timestamp, Transaction } from "firebase-admin/firestore";
 import { isDeepStrictEqual } from "node:util";
 import { classifyOutcome, raiseLastActivity } from "./activity";
 import { isLegacyGroup, normalizedGroupFields, normalizesOnThisEvent } from "./legacy";
@@ -18,6 +20,8 @@ export interface GroupWriteEvent {
 
 export interface GroupWriteResult {
   outcome: HandledOutcome | "not-activity";
+  /** Users whose membership record this run wrote (a redelivery finds them written). */
+  membershipRecorded?: number;
   activityAt?: Timestamp;
   /** Transaction attempts: above 1 means contention on the group. */
   attempts: number;
@@ -36,20 +40,55 @@ export function groupActivityTime(event: GroupWriteEvent): Timestamp | undefined
   return after.updatedAt instanceof Timestamp ? after.updatedAt : Timestamp.fromDate(new Date(event.time));
 }
 
+const memberIdsOf = (doc: DocumentData | undefined): string[] => (Array.isArray(doc?.memberIds) ? doc.memberIds.filter((id) => typeof id === "string") : []);
+const isDeleted = (doc: DocumentData | undefined): boolean => doc?.deletedAt instanceof Timestamp;
+
+/**
+ * The users a group write concerns in a way a Tier-1 query since a mark cannot show: those no
+ * longer in memberIds (all of them when the group is gone), and every member when the group was
+ * soft-deleted or restored (not activity, so lastActivityAt does not move for it).
+ */
+export function membershipChangesOf(event: Pick<GroupWriteEvent, "before" | "after">): string[] {
+  const { before, after } = event;
+  if (before === undefined) return [];
+  const remaining = new Set(memberIdsOf(after));
+  const left = memberIdsOf(before).filter((uid) => !remaining.has(uid));
+  const toggled = after !== undefined && isDeleted(before) !== isDeleted(after) ? memberIdsOf(after) : [];
+  return [...new Set([...left, ...toggled])];
+}
+
+/** The membership records of `uids`, read in `tx` (a transaction reads before it writes). */
+function readMembershipRecords(tx: Transaction, db: Firestore, uids: string[]): Promise<DocumentSnapshot[]> {
+  return Promise.all(uids.map((uid) => tx.get(db.doc(`users/${uid}/sync/membership`))));
+}
+
+/**
+ * Stamps each membership record with this commit's time, except where this event already did: a
+ * redelivery then moves nothing, and costs no device a full Tier-1 read. Returns how many it wrote.
+ */
+function recordMembershipChanges(tx: Transaction, records: DocumentSnapshot[], event: GroupWriteEvent): number {
+  const due = records.filter((record) => record.get("eventId") !== event.id);
+  for (const record of due) tx.set(record.ref, { changedAt: FieldValue.serverTimestamp(), groupId: event.groupId, eventId: event.id });
+  return due.length;
+}
+
 /** Applies one group write event. Safe to call any number of times, in any order. */
 export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): Promise<GroupWriteResult> {
-  if (isLegacyGroup(event.after)) return normalizeLegacyGroup(db, event);
+  const concerned = membershipChangesOf(event);
+  if (isLegacyGroup(event.after)) return normalizeLegacyGroup(db, event, concerned);
   const at = groupActivityTime(event);
-  if (at === undefined) return { outcome: "not-activity", attempts: 0 };
+  if (at === undefined && concerned.length === 0) return { outcome: "not-activity", attempts: 0 };
   const groupRef = db.doc(`groups/${event.groupId}`);
   let attempts = 0;
   return db.runTransaction(async (tx): Promise<GroupWriteResult> => {
     attempts += 1;
     const group = await tx.get(groupRef);
-    if (!group.exists) return { outcome: "stale-skipped", activityAt: at, attempts };
+    const membershipRecorded = recordMembershipChanges(tx, await readMembershipRecords(tx, db, concerned), event);
+    if (at === undefined) return { outcome: "not-activity", attempts, membershipRecorded };
+    if (!group.exists) return { outcome: "stale-skipped", activityAt: at, attempts, membershipRecorded };
     const activityRaised = raiseLastActivity(tx, group, at);
     const alreadyApplied = group.get("lastActivityAt")?.isEqual(at) === true;
-    return { outcome: classifyOutcome({ conflictRecorded: false, activityRaised, alreadyApplied }), activityAt: at, attempts };
+    return { outcome: classifyOutcome({ conflictRecorded: false, activityRaised, alreadyApplied }), activityAt: at, attempts, membershipRecorded };
   });
 }
 
@@ -58,7 +97,7 @@ export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): P
  * and the deletion pair, and stamped the device clock. One transaction puts them back (legacy.ts)
  * and raises lastActivityAt to this commit's time, which no delta cursor can have passed.
  */
-async function normalizeLegacyGroup(db: Firestore, event: GroupWriteEvent): Promise<GroupWriteResult> {
+async function normalizeLegacyGroup(db: Firestore, event: GroupWriteEvent, concerned: string[]): Promise<GroupWriteResult> {
   const groupRef = db.doc(`groups/${event.groupId}`);
   // The client's own commit: what the lag is measured from (its updatedAt is the device clock).
   const at = Timestamp.fromDate(new Date(event.time));
@@ -66,11 +105,12 @@ async function normalizeLegacyGroup(db: Firestore, event: GroupWriteEvent): Prom
   return db.runTransaction(async (tx): Promise<GroupWriteResult> => {
     attempts += 1;
     const group = await tx.get(groupRef);
+    const membershipRecorded = recordMembershipChanges(tx, await readMembershipRecords(tx, db, concerned), event);
     const current = group.data();
     if (current === undefined || !normalizesOnThisEvent(event.before, current, isLegacyGroup)) {
-      return { outcome: "stale-skipped", activityAt: at, attempts, legacy: { normalized: false } };
+      return { outcome: "stale-skipped", activityAt: at, attempts, legacy: { normalized: false }, membershipRecorded };
     }
     tx.update(groupRef, normalizedGroupFields(event.before, current, FieldValue.serverTimestamp()));
-    return { outcome: "activity-raised", activityAt: at, attempts, legacy: { normalized: true } };
+    return { outcome: "activity-raised", activityAt: at, attempts, legacy: { normalized: true }, membershipRecorded };
   });
 }

@@ -55,6 +55,8 @@ export interface TriggerRunFields {
   tombstone?: TombstoneChange;
   /** The document does not match its schema (the schema-mismatch warning says how). */
   invalidDocument?: boolean;
+  /** Users told through their membership record that a group left their Tier 1 or was (un)deleted. */
+  membershipRecorded?: number;
 }
 
 const TRIGGER_RUN_FIELDS: FieldNames<TriggerRunFields> = {
@@ -68,6 +70,7 @@ const TRIGGER_RUN_FIELDS: FieldNames<TriggerRunFields> = {
   activityRaised: true,
   tombstone: true,
   invalidDocument: true,
+  membershipRecorded: true,
 };
 
 /** The run raised the group's lastActivityAt. */

@@ -8,6 +8,11 @@ function tier1(uid: string): RulesRequest {
   return { op: "list", path: "groups", where: [["memberIds", "array-contains", uid]], orderBy: ["lastActivityAt", "desc"] };
 }
 
+/** Query 1 attached since a mark (v2.1): only the groups whose activity is newer. */
+function tier1Since(uid: string): RulesRequest {
+  return { op: "list", path: "groups", where: [["memberIds", "array-contains", uid], ["lastActivityAt", ">", T0]], orderBy: ["lastActivityAt", "desc"] };
+}
+
 /** Query 2 (Tier 2/3 delta): expenses changed after a cursor. */
 function expenseDelta(group: string): RulesRequest {
   return { op: "list", path: `${group}/expenses`, where: [["updatedAt", ">", T0]], orderBy: ["updatedAt", "asc"] };
@@ -40,6 +45,7 @@ const allowed: RulesCase[] = [
   ...everyRead(OWNER, "owner"),
   { name: "member runs the Tier-1 groups query", actor: MEMBER, request: tier1(MEMBER) },
   { name: "owner runs the Tier-1 groups query", actor: OWNER, request: tier1(OWNER) },
+  { name: "member runs the Tier-1 query since a mark", actor: MEMBER, request: tier1Since(MEMBER) },
   { name: "a removed member's Tier-1 query for itself (returns only its own groups)", actor: REMOVED_MEMBER, request: tier1(REMOVED_MEMBER) },
   { name: "member reads a soft-deleted group", actor: OWNER, request: read(G_DELETED) },
   { name: "member reads expenses of a soft-deleted group", actor: MEMBER, request: expenseDelta(G_DELETED) },
@@ -52,6 +58,13 @@ const denied: RulesCase[] = [
   { name: "non-member runs the Tier-1 query for a member's uid", actor: STRANGER, request: tier1(OWNER) },
   { name: "removed member runs the Tier-1 query for a member's uid", actor: REMOVED_MEMBER, request: tier1(MEMBER) },
   { name: "signed-out user runs the Tier-1 query", actor: "signedOut", request: tier1(OWNER) },
+  { name: "non-member runs the Tier-1 query since a mark for a member's uid", actor: STRANGER, request: tier1Since(OWNER) },
+  { name: "signed-out user runs the Tier-1 query since a mark", actor: "signedOut", request: tier1Since(OWNER) },
+  {
+    name: "member lists groups active since a mark without the membership filter",
+    actor: MEMBER,
+    request: { op: "list", path: "groups", where: [["lastActivityAt", ">", T0]], orderBy: ["lastActivityAt", "desc"] },
+  },
   { name: "member lists every group without the membership filter", actor: MEMBER, request: { op: "list", path: "groups", orderBy: ["lastActivityAt", "desc"] } },
   { name: "member reads another group's expenses", actor: MEMBER, request: expenseDelta(G2) },
   { name: "member reads expenses of a group that does not exist", actor: MEMBER, request: expenseDelta("groups/nope") },

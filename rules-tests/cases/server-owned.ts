@@ -1,4 +1,4 @@
-// Server-written documents (tombstones, conflicts, notifications) and config/sync.
+// Server-written documents (tombstones, conflicts, notifications, membership records) and config/sync.
 import { type DocumentData, serverTimestamp } from "firebase/firestore";
 import { type CaseTable, type RulesCase, type RulesRequest, hardDelete, patch, read, variations, write } from "../support/cases";
 import {
@@ -6,6 +6,7 @@ import {
   G1,
   MEMBER,
   OWNER,
+  STORED_MEMBERSHIP_RECORD,
   STORED_NOTIFICATION,
   STORED_SYNC_CONFIG,
   STRANGER,
@@ -21,6 +22,7 @@ const KEPT = `${G1}/deletedExpenses/eGone`;
 const UNREAD = `users/${OWNER}/notifications/nUnread`;
 const READ = `users/${OWNER}/notifications/nRead`;
 const NOTIFICATIONS = `users/${OWNER}/notifications`;
+const MEMBERSHIP = `users/${OWNER}/sync/membership`;
 
 const serverWrites: RulesCase[] = [
   ...variations(MEMBER, [
@@ -54,6 +56,19 @@ const serverWrites: RulesCase[] = [
     ["notification deleted by its owner", hardDelete(UNREAD)],
   ]),
   { name: "non-member reads another user's notifications", actor: STRANGER, request: { op: "list", path: NOTIFICATIONS } },
+  ...variations(OWNER, [
+    ["user writes its membership record", write(MEMBERSHIP, { ...STORED_MEMBERSHIP_RECORD, changedAt: serverTimestamp() })],
+    ["user moves its membership record's changedAt", patch(MEMBERSHIP, { changedAt: serverTimestamp() })],
+    ["user deletes its membership record", hardDelete(MEMBERSHIP)],
+    ["user creates a membership record it never had", write(`users/${OWNER}/sync/other`, { ...STORED_MEMBERSHIP_RECORD })],
+    ["user reads another document under sync", read(`users/${OWNER}/sync/other`)],
+  ]),
+  ...variations(MEMBER, [
+    ["member reads another user's membership record", read(MEMBERSHIP)],
+    ["member writes another user's membership record", patch(MEMBERSHIP, { changedAt: serverTimestamp() })],
+  ]),
+  { name: "non-member reads another user's membership record", actor: STRANGER, request: read(MEMBERSHIP) },
+  { name: "signed-out user reads a membership record", actor: "signedOut", request: read(MEMBERSHIP) },
   { name: "signed-out user reads a notification", actor: "signedOut", request: read(UNREAD) },
   { name: "signed-out user marks a notification read", actor: "signedOut", request: patch(UNREAD, { readAt: serverTimestamp() }) },
 ];
@@ -92,6 +107,8 @@ const badConfigs: RulesCase[] = [
 const allowed: RulesCase[] = [
   { name: "user reads its notification", actor: OWNER, request: read(UNREAD) },
   { name: "user lists its notifications", actor: OWNER, request: { op: "list", path: NOTIFICATIONS } },
+  { name: "user reads its membership record", actor: OWNER, request: read(MEMBERSHIP) },
+  { name: "user reads its membership record before it exists", actor: MEMBER, request: read(`users/${MEMBER}/sync/membership`) },
   {
     name: "user marks a notification read",
     actor: OWNER,

@@ -105,6 +105,8 @@ export const STORED_NOTIFICATION = {
   readAt: null,
 };
 
+export const STORED_MEMBERSHIP_RECORD = { changedAt: T1, groupId: "g1", eventId: "ev1" };
+
 /** Without legacyWrites: the flag's default (on) applies. */
 export const STORED_SYNC_CONFIG = { realtimeSyncEnabled: true, rolloutPercent: 50, allowlistUserIds: [OWNER] };
 
@@ -151,6 +153,7 @@ export const WORLD: SeedDoc[] = [
   { path: `users/${MEMBER}`, data: storedProfile("Bob") },
   { path: `users/${OWNER}/notifications/nUnread`, data: STORED_NOTIFICATION },
   { path: `users/${OWNER}/notifications/nRead`, data: { ...STORED_NOTIFICATION, readAt: T1 } },
+  { path: `users/${OWNER}/sync/membership`, data: STORED_MEMBERSHIP_RECORD },
   { path: "config/sync", data: STORED_SYNC_CONFIG },
   { path: "config/other", data: { note: "not part of the contract" } },
   { path: "unknown/x", data: { note: "no rule allows this collection" } },

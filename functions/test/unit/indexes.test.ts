@@ -36,6 +36,13 @@ const CONTRACT_QUERIES: ContractQuery[] = [
     scope: "COLLECTION",
     fields: [{ fieldPath: "memberIds", arrayConfig: "CONTAINS" }, { fieldPath: "lastActivityAt", order: "DESCENDING" }],
   },
+  // The range filter is on the field the query orders by, so the same composite index serves it.
+  {
+    name: "Tier 1 since a mark: groups where memberIds array-contains uid and lastActivityAt > mark order by lastActivityAt desc",
+    collectionGroup: "groups",
+    scope: "COLLECTION",
+    fields: [{ fieldPath: "memberIds", arrayConfig: "CONTAINS" }, { fieldPath: "lastActivityAt", order: "DESCENDING" }],
+  },
   {
     name: "Tier 2/3: expenses where updatedAt > cursor order by updatedAt",
     collectionGroup: "expenses",

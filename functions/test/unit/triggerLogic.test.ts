@@ -12,7 +12,7 @@ import {
   syncFields,
   tombstoneFor,
 } from "../../src/expenseActivity";
-import { groupActivityTime } from "../../src/groupActivity";
+import { groupActivityTime, membershipChangesOf } from "../../src/groupActivity";
 
 const at = (seconds: number, nanos = 0) => new Timestamp(1_764_000_000 + seconds, nanos);
 const iso = (ts: Timestamp) => ts.toDate().toISOString();
@@ -131,6 +131,30 @@ describe("group activity", () => {
     expect(groupActivityTime(event(group, undefined))).to.equal(undefined);
     expect(groupActivityTime(event(group, { ...group, deletedAt: at(8), deletedBy: "a", updatedAt: at(8) }))).to.equal(undefined);
   });
+});
+
+describe("membership changes a Tier-1 query since a mark cannot show", () => {
+  const group = { displayName: "Flat", memberIds: ["a", "b", "c"], deletedAt: null };
+  const deleted = { ...group, deletedAt: at(8), deletedBy: "a" };
+  const cases: Array<[string, object | undefined, object | undefined, string[]]> = [
+    ["a new group", undefined, group, []],
+    ["a rename", group, { ...group, displayName: "Flat 2" }, []],
+    ["a member added", group, { ...group, memberIds: ["a", "b", "c", "d"] }, []],
+    ["a member removed", group, { ...group, memberIds: ["a", "c"] }, ["b"]],
+    ["two removed, one added", group, { ...group, memberIds: ["a", "d"] }, ["b", "c"]],
+    ["a soft delete", group, deleted, ["a", "b", "c"]],
+    ["a restore", deleted, group, ["a", "b", "c"]],
+    ["a soft delete that also removes a member", group, { ...deleted, memberIds: ["a", "c"] }, ["b", "a", "c"]],
+    ["the group document deleted", group, undefined, ["a", "b", "c"]],
+    ["a deleted group's rename", deleted, { ...deleted, displayName: "Old flat" }, []],
+    ["memberIds that is not a list", { ...group, memberIds: "a" }, group, []],
+  ];
+  for (const [what, before, after, expected] of cases) {
+    it(`${what}: ${expected.length ? expected.join(", ") : "nobody"}`, () => {
+      expect(membershipChangesOf({ before, after })).to.have.members(expected);
+      expect(membershipChangesOf({ before, after })).to.have.length(expected.length);
+    });
+  }
 });
 
 describe("event age", () => {
