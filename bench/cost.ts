@@ -1,9 +1,10 @@
 // `npm run bench` (second half): the reads one user's devices make over a simulated day — 50
 // groups, the app resumed several times after more than 30 minutes away, other members writing
-// all day — with four strategies side by side through the real emulator suite, rules and
+// all day — with five strategies side by side through the real emulator suite, rules and
 // triggers: the hybrid of contract v2.1 (a cold start attaches Tier 1 to the groups active since
-// its mark), the hybrid before it (Tier 1 read in full at every start), one listener per group,
-// and a v1 build polling every 30 s while in the foreground (e2e/support/legacyDevice.ts). Also
+// its mark) catching a group up when it is opened (the summary's figures) or every group with
+// news at each resume, the hybrid before it (Tier 1 read in full at every start), one listener per
+// group, and a v1 build polling every 30 s while in the foreground (e2e/support/legacyDevice.ts). Also
 // the server's writes and function invocations per client write, from the triggers' own logs, and
 // the month's dollars for 1,000 users (bench/costModel.ts). Prints tables and writes
 // artifacts/bench-cost.json, whose `summary` holds the headline figures.
@@ -230,10 +231,11 @@ async function seed(db: Firestore, user: User): Promise<{ groupIds: string[]; me
 }
 
 type Tallies = Record<string, { documents: number; results: number; emptyResults: number }>;
-const STRATEGIES = ["hybrid", "previousHybrid", "perGroup", "v1Polling"] as const;
+const STRATEGIES = ["hybrid", "hybridEager", "previousHybrid", "perGroup", "v1Polling"] as const;
 type Strategy = (typeof STRATEGIES)[number];
 const STRATEGY_NAMES: Record<Strategy, string> = {
-  hybrid: "hybrid v2.1 (Tier 1 since the mark)",
+  hybrid: "hybrid v2.1, catch-up on open",
+  hybridEager: "hybrid v2.1, catch-up on resume",
   previousHybrid: "hybrid before (Tier 1 in full)",
   perGroup: "one listener per group",
   v1Polling: "v1 polling (30 s, foreground)",
@@ -266,6 +268,7 @@ function groupsInHourBefore(written: string[], end: number): number {
 async function measure(): Promise<CostResult> {
   const db = adminDb();
   const fleet = new Fleet();
+  const v1Fleet = new Fleet();
   await clearFirestore();
   try {
     const { user } = await fleet.newUser("daily-user");
@@ -281,13 +284,15 @@ async function measure(): Promise<CostResult> {
     // trigger has run before a session starts, so no overlap is needed (see MODELLED (5)).
     const options = { tombstoneOverlapMs: 0, tier1OverlapMs: 0 };
     const store = new LocalStore();
+    const eagerStore = new LocalStore();
     const previousStore = new LocalStore();
-    for (const warm of [store, previousStore]) {
+    for (const warm of [store, eagerStore, previousStore]) {
       const warmUp = fleet.client(await fleet.device(user, "yesterday"), warm);
       await warmUp.resume();
       warmUp.stop();
     }
-    const v1 = fleet.legacy(await fleet.device(user, "v1-phone"), { clockSkewMs: 0, pollIntervalMs: 1_000_000, reads: "delta", meter: meters.v1Polling });
+    // Its own fleet: the phone keeps its delta bounds across the day, while the sessions' devices close.
+    const v1 = v1Fleet.legacy(await v1Fleet.device(user, "v1-phone"), { clockSkewMs: 0, pollIntervalMs: 1_000_000, reads: "delta", meter: meters.v1Polling });
     await v1.poll();
     meters.v1Polling.bySource.clear();
 
@@ -311,12 +316,13 @@ async function measure(): Promise<CostResult> {
       activeGroups.push(activeGroupId);
       if (session > 0) tier1OverlapRereads += groupsInHourBefore(activity.written, markWrite);
 
-      const hybrid = fleet.client(await fleet.device(user, `hybrid-${session}`), store, { meter: meters.hybrid, ...options });
+      const hybrid = fleet.client(await fleet.device(user, `hybrid-${session}`), store, { meter: meters.hybrid, ...options, catchUp: "open" });
+      const eager = fleet.client(await fleet.device(user, `eager-${session}`), eagerStore, { meter: meters.hybridEager, ...options });
       // The hybrid before v2.1: the same client made to read Tier 1 in full, as it then always did.
       previousStore.membershipSeen = undefined;
       const previous = fleet.client(await fleet.device(user, `previous-${session}`), previousStore, { meter: meters.previousHybrid, ...options });
       const perGroup = new ListenerPerGroupClient(await fleet.device(user, `per-group-${session}`), meters.perGroup);
-      await Promise.all([hybrid.resume(activeGroupId), previous.resume(activeGroupId), perGroup.start(), v1.poll()]);
+      await Promise.all([hybrid.resume(activeGroupId), eager.resume(activeGroupId), previous.resume(activeGroupId), perGroup.start(), v1.poll()]);
 
       for (let w = 0; w < foreground; w++) {
         const write = await activity.write();
@@ -330,6 +336,7 @@ async function measure(): Promise<CostResult> {
           });
         await Promise.all([
           shown(hybrid),
+          shown(eager),
           shown(previous),
           perGroup.changed.until("the per-group listeners to show the write", () => {
             const last = perGroup.lastActivity.get(write.groupId);
@@ -344,15 +351,18 @@ async function measure(): Promise<CostResult> {
       const beforeIdle = { reads: meters.v1Polling.billedReads(), requests: requestsOf(meters.v1Polling) };
       await v1.poll();
       idlePolls.push({ reads: meters.v1Polling.billedReads() - beforeIdle.reads, requests: requestsOf(meters.v1Polling) - beforeIdle.requests });
-      await Promise.all([hybrid.background(), previous.background()]);
+      await Promise.all([hybrid.background(), eager.background(), previous.background()]);
       perGroup.stop();
       await fleet.closeAll();
     }
 
-    // After the day: one more resume, not counted, must leave every replica equal to the server.
-    const check = fleet.client(await fleet.device(user, "check"), store);
-    await check.resume();
-    const comparisons = await Promise.all(groupIds.map((groupId) => replicaAndServer(store.replica(groupId))));
+    // After the day: one more resume, not counted, must leave every replica equal to the server
+    // (the lazy client's too: this resume catches every group up).
+    const comparisons = [];
+    for (const held of [store, eagerStore]) {
+      await fleet.client(await fleet.device(user, "check"), held).resume();
+      comparisons.push(...(await Promise.all(groupIds.map((groupId) => replicaAndServer(held.replica(groupId))))));
+    }
     const hybridExactAtEndOfDay = comparisons.every(({ replica, server }) => JSON.stringify(replica) === JSON.stringify(server));
     const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
     return {
@@ -367,7 +377,7 @@ async function measure(): Promise<CostResult> {
       hybridExactAtEndOfDay,
     };
   } finally {
-    await fleet.closeAll();
+    await Promise.all([fleet.closeAll(), v1Fleet.closeAll()]);
   }
 }
 
@@ -384,12 +394,12 @@ interface StrategyReads {
 }
 
 function readsOf(strategy: Strategy, result: CostResult): StrategyReads {
-  const tallies = Object.entries(result.tallies[strategy]).filter(([source]) => strategy !== "previousHybrid" || source !== "membership");
+  const tallies = Object.entries(result.tallies[strategy] ?? {}).filter(([source]) => strategy !== "previousHybrid" || source !== "membership");
   const delivered = tallies.reduce((sum, [, tally]) => sum + tally.documents, 0);
   const emptyResults = tallies.reduce((sum, [, tally]) => sum + tally.emptyResults, 0);
   let rulesGets = tallies.filter(([source]) => !OUTSIDE_GROUPS.has(source)).reduce((sum, [, tally]) => sum + tally.results, 0);
   let modelled = 0;
-  if (strategy === "hybrid") modelled = result.tier1OverlapRereads + result.softDeletes;
+  if (strategy === "hybrid" || strategy === "hybridEager") modelled = result.tier1OverlapRereads + result.softDeletes;
   if (strategy === "previousHybrid") modelled = result.softDeletes;
   if (strategy === "v1Polling") {
     modelled = result.v1ModelledIdlePolls * result.v1IdlePoll.reads;
@@ -447,9 +457,9 @@ const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 
 function report({ result, lines }: InnerRun<CostResult>): number {
   const reads = Object.fromEntries(STRATEGIES.map((strategy) => [strategy, readsOf(strategy, result)])) as Record<Strategy, StrategyReads>;
   const rows: Array<Array<string | number>> = [["reads per user per day", ...STRATEGIES.map((strategy) => STRATEGY_NAMES[strategy])]];
-  const sources = [...new Set(STRATEGIES.flatMap((strategy) => Object.keys(result.tallies[strategy])))] as ReadSource[];
+  const sources = [...new Set(STRATEGIES.flatMap((strategy) => Object.keys(result.tallies[strategy] ?? {})))] as ReadSource[];
   for (const source of sources) {
-    rows.push([`  documents delivered: ${source}`, ...STRATEGIES.map((strategy) => (strategy === "previousHybrid" && source === "membership" ? 0 : (result.tallies[strategy][source]?.documents ?? 0)))]);
+    rows.push([`  documents delivered: ${source}`, ...STRATEGIES.map((strategy) => (strategy === "previousHybrid" && source === "membership" ? 0 : (result.tallies[strategy]?.[source]?.documents ?? 0)))]);
   }
   rows.push(["  + empty results, 1 read each", ...STRATEGIES.map((strategy) => reads[strategy].emptyResults)]);
   rows.push(["  + modelled (overlaps; v1 idle polls)", ...STRATEGIES.map((strategy) => reads[strategy].modelled)]);
@@ -498,8 +508,8 @@ function report({ result, lines }: InnerRun<CostResult>): number {
 const USAGE = `Usage: npm run bench (second half: tsx bench/cost.ts)
 
 Simulates one user's day (${DAY.groups} groups, ${DAY.sessions} app resumes, ${DAY.writesPerDay} writes by others) on the
-emulators with four strategies side by side (the v2.1 hybrid, the hybrid before it, one listener
-per group, v1 polling), prints the documents each delivered and the modelled reads/day, the
+emulators with five strategies side by side (the v2.1 hybrid catching up on open or on resume,
+the hybrid before it, one listener per group, v1 polling), prints the documents each delivered and the modelled reads/day, the
 server's writes and invocations per client write and the month's dollars for ${USERS} users, and
 writes artifacts/bench-cost.json. Ports move with EMULATOR_PORT_OFFSET. Takes no flags but -h, --help.
 `;
@@ -510,7 +520,7 @@ if (require.main === module) {
     usage: USAGE,
     flags: {},
     settings: () => DAY,
-    announce: (day) => `Starting the emulators; simulating one user's day in ${day.groups} groups with four strategies...`,
+    announce: (day) => `Starting the emulators; simulating one user's day in ${day.groups} groups with five strategies...`,
     measure,
     report,
   });

@@ -74,6 +74,13 @@ export interface SyncOptions {
   tombstoneOverlapMs?: number;
   /** How far before the mark a cold start's Tier-1 query reaches back; default TIER1_OVERLAP_MS. */
   tier1OverlapMs?: number;
+  /**
+   * When resume() catches up the groups with news other than the active one: "resume" (default),
+   * all at once, so the local database is current before the device may go offline; "open", only
+   * when open() makes each one active, which reads nothing for a group the user does not open
+   * that session (Tier 1 still shows which groups have news).
+   */
+  catchUp?: "resume" | "open";
 }
 
 /** Deletions the cursor may not have seen were purged: only a full read is right. */
@@ -317,17 +324,15 @@ export class SyncClient {
 
   /**
    * Realtime sync: Tier 1 first (its first result says which groups have news), then Tier 3 for
-   * each group that needs it, the unread conflict notifications, and Tier 2 on the active group.
+   * each group that needs it (unless `catchUp: "open"` leaves that to open()), the unread
+   * conflict notifications, and Tier 2 on the active group.
    */
   async resume(activeGroupId?: string): Promise<Map<string, CatchUp>> {
     const plan = await this.tier1Plan();
     await this.attachTier1(plan);
     const outcomes = new Map<string, CatchUp>();
-    await Promise.all(
-      [...this.groups].map(async ([groupId, group]) => {
-        if (groupId !== activeGroupId) outcomes.set(groupId, await catchUp(this.device, this.store.replica(groupId), group, this.options));
-      }),
-    );
+    const others = this.options.catchUp === "open" ? [] : [...this.groups].filter(([groupId]) => groupId !== activeGroupId);
+    await Promise.all(others.map(async ([groupId, group]) => outcomes.set(groupId, await catchUp(this.device, this.store.replica(groupId), group, this.options))));
     this.notifications = await fetchUnreadNotifications(this.device, this.meter);
     if (activeGroupId) outcomes.set(activeGroupId, await this.open(activeGroupId));
     return outcomes;

@@ -81,6 +81,31 @@ describe("e2e: Tier 1 at a cold start", function () {
     expect(await resumeCost(fleet.client(carolDevice, store, { meter }), meter)).to.deep.equal({ tier1: 4, membership: 1, tier3: 0 });
   });
 
+  it("with catch-up on open, reads nothing for a group with news until the user opens it", async () => {
+    const { user: alice, device: aliceDevice } = await fleet.newUser("alice");
+    const { user: dan, device: danDevice } = await fleet.newUser("dan");
+    const members = [alice.uid, dan.uid];
+    const [home, away] = [await groupOf(aliceDevice, members, "Home"), await groupOf(aliceDevice, members, "Away")];
+    const store = new LocalStore();
+    const meter = new ReadMeter();
+    const options = { meter, tier1OverlapMs: 0, catchUp: "open" as const };
+    // Yesterday's session left both groups current.
+    await fleet.client(danDevice, store, { meter, tier1OverlapMs: 0 }).resume();
+    await Promise.all([expensesBy(aliceDevice, home, members, 1), expensesBy(aliceDevice, away, members, 2)]);
+    await Promise.all([activityCovers(home), activityCovers(away)]);
+
+    const client = fleet.client(danDevice, store, options);
+    const outcomes = await client.resume(home);
+    expect([...outcomes.keys()], "only the active group is caught up").to.deep.equal([home]);
+    expect(store.replica(away).expenses.size, "the other waits for its open").to.equal(0);
+    expect(client.groups.get(away)?.lastActivityAt, "but Tier 1 shows it has news").to.not.equal(undefined);
+    const before = meter.documents("tier3");
+    expect(await client.open(away)).to.equal("delta");
+    expect(meter.documents("tier3") - before).to.equal(2);
+    const { replica, server } = await replicaAndServer(store.replica(away));
+    expect(replica).to.deep.equal(server);
+  });
+
   it("learns at a cold start that it was removed from a group and that another was deleted, then restored, while it was away", async () => {
     const { user: alice, device: aliceDevice } = await fleet.newUser("alice");
     const { user: bob, device: bobDevice } = await fleet.newUser("bob");
