@@ -487,14 +487,18 @@ function report({ result, lines }: InnerRun<CostResult>): number {
   const ownWritesPerDay = (DAY.writesPerDay / DAY.othersPerGroup / DAY.groups) * DAY.groups;
   const writesPerDay = ownWritesPerDay * (1 + work.serverWritesPerClientWrite);
   const invocationsPerDay = ownWritesPerDay * work.invocationsPerClientWrite;
-  // Soft deletes are purged after the retention: the expense and its tombstone, one delete each.
-  const deletesPerDay = (result.softDeletes / DAY.othersPerGroup) * 2;
+  // Soft deletes are purged after the retention: the expense by the purge, its tombstone by TTL.
+  const softDeletesPerDay = result.softDeletes / DAY.othersPerGroup;
+  // Each user's share of the stored expenses, at about 1 KiB a document with its index entries.
+  const storedGiBPerUser = (DAY.groups * DAY.expensesPerGroup * 1024) / members / 2 ** 30;
   const cost = monthlyCost({
     users: USERS,
     perUserPerDay: {
       reads: reads.hybrid.readsWithRulesGets,
       writes: writesPerDay,
-      deletes: deletesPerDay,
+      deletes: softDeletesPerDay,
+      ttlDeletes: softDeletesPerDay,
+      storedGiBPerUser,
       functionInvocations: invocationsPerDay,
       // Billed per invocation, rounded up to 100 ms.
       functionComputeSeconds: invocationsPerDay * Math.max(0.1, Math.ceil(work.meanInvocationMs / 100) / 10),
@@ -513,7 +517,7 @@ function report({ result, lines }: InnerRun<CostResult>): number {
   const path = writeArtifact("bench-cost.json", { summary, ...result, reads, serverWork: work, model: { users: USERS, members, ownWritesPerDay, cost } });
   process.stdout.write(table(rows));
   process.stdout.write(`\nserver per client write: ${round(work.serverWritesPerPlainWrite)} writes for a plain create or edit, ${round(work.serverWritesPerClientWrite)} in the day's mix; ${round(work.invocationsPerClientWrite)} function invocations (mean ${round(work.meanInvocationMs)} ms)\n\n`);
-  process.stdout.write(table([["month, 1,000 users", "quantity", "unit", "USD", "USD after free tier"], ...costTable(cost)]));
+  process.stdout.write(table(costTable(cost)));
   process.stdout.write(`\nhybrid replicas exact at the end of the day: ${result.hybridExactAtEndOfDay}. Written to ${path}\n`);
   return result.hybridExactAtEndOfDay ? 0 : 1;
 }
