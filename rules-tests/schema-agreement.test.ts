@@ -165,6 +165,8 @@ const KINDS: WriteKind[] = [
     refinements: [
       refinement("memberIds repeating a uid", { memberIds: [...STORED_G1.memberIds, MEMBER] }),
       refinement("deletedBy without deletedAt", { deletedBy: OWNER }),
+      refinement("handedOverAt without handedOverBy (a hand-over)", { ownerId: MEMBER, handedOverAt: serverTimestamp() }),
+      refinement("handedOverBy without handedOverAt (a hand-over)", { ownerId: MEMBER, handedOverBy: OWNER }),
     ],
   },
   {
@@ -365,7 +367,11 @@ const RULES_ONLY: { name: string; kind: string; actor?: Actor; change: DocumentD
   { name: "createdAt from the client clock (must equal request.time)", kind: "group create", change: { createdAt: clientClock() } },
   { name: "owned by someone other than the caller", kind: "group create", change: { ownerId: MEMBER, memberIds: [MEMBER, OWNER] } },
   { name: "server-owned lastActivityAt written by a client", kind: "group create", change: { lastActivityAt: serverTimestamp() } },
+  { name: "no members (only the last member's leave empties a group)", kind: "group create", change: { memberIds: [] } },
   { name: "updatedBy someone other than the caller", kind: "group edit", change: { updatedBy: MEMBER } },
+  { name: "the owner emptying the group while others are in it", kind: "group edit", change: { memberIds: [] } },
+  { name: "a hand-over audit pair without a hand-over", kind: "group edit", change: { handedOverAt: serverTimestamp(), handedOverBy: OWNER } },
+  { name: "a hand-over dated by the client clock", kind: "group edit", change: { ownerId: MEMBER, handedOverAt: clientClock(), handedOverBy: OWNER } },
   { name: "a non-owner soft-deleting the group", kind: "group edit", actor: MEMBER, change: { updatedBy: MEMBER, deletedAt: serverTimestamp(), deletedBy: MEMBER } },
   { name: "paidBy a non-member (expenseMembershipIssues, not the schema)", kind: "expense create", change: { paidBy: STRANGER } },
   { name: "a split for a non-member", kind: "expense create", change: { splits: { [OWNER]: 1, [STRANGER]: 2 } } },

@@ -11,6 +11,8 @@ import {
   G2,
   G_CROWDED,
   G_DELETED,
+  G_HANDED_OVER,
+  G_LAST_MEMBER,
   LEGACY_WRITES_CONFIG_MISSING,
   LEGACY_WRITES_FIELD_MISSING,
   LEGACY_WRITES_OFF,
@@ -26,6 +28,8 @@ import {
   STORED_E1,
   STORED_FORMER_MEMBER_EXPENSE,
   STORED_G1,
+  STORED_HANDED_OVER_GROUP,
+  STORED_LAST_MEMBER_GROUP,
   STRANGER,
   type SeedDoc,
   T0,
@@ -284,6 +288,12 @@ const allowedGroups: RulesCase[] = [
   onCopyWithFlag("v1 set over a group carrying purgedBefore (dropping it)", MEMBER, groupCopy("v1-copy-purged"), storedGroup({ purgedBefore: T0 }), (g) =>
     legacyGroupEdit(g, MEMBER, { displayName: "After purge" }),
   ),
+  onCopyWithFlag("new owner renames a handed-over group via a v1 set (dropping the audit pair)", MEMBER, groupCopy("v1-copy-handed"), STORED_HANDED_OVER_GROUP, (g) =>
+    legacyGroupEdit(g, MEMBER, { displayName: "Bob's trip" }),
+  ),
+  onCopyWithFlag("former owner leaves a handed-over group via a v1 set", OWNER, groupCopy("v1-copy-former-owner"), STORED_HANDED_OVER_GROUP, (g) =>
+    legacyGroupEdit(g, OWNER, { memberIds: [MEMBER, OTHER_MEMBER] }),
+  ),
   onCopyWithFlag("v1 set over a soft-deleted group (the server keeps the deletion)", MEMBER, groupCopy("v1-copy-deleted"), STORED_DELETED_GROUP, (g) =>
     legacyGroupEdit(g, MEMBER, { displayName: "Renamed on an old build" }),
   ),
@@ -349,6 +359,11 @@ const badGroupEdits: RulesCase[] = [
     ["v1 group edit with a null updatedAt", g1Edit(MEMBER, { updatedAt: null })],
     ["v2 group edit with a device-clock updatedAt", write(G1, groupEdit(STORED_G1, MEMBER, { updatedAt: THREE_DAYS_AGO }))],
   ]),
+  withFlag("former owner's v1 set naming itself owner (it has not seen the hand-over)", OWNER,
+    write(G_HANDED_OVER, legacyGroupEdit(STORED_HANDED_OVER_GROUP, OWNER, { ownerId: OWNER, displayName: "Mine" }))),
+  withFlag("v1 set keeping the hand-over audit pair", MEMBER,
+    write(G_HANDED_OVER, { ...legacyGroupEdit(STORED_HANDED_OVER_GROUP, MEMBER), handedOverAt: T1, handedOverBy: OWNER })),
+  withFlag("the last member leaves via a v1 set", OWNER, write(G_LAST_MEMBER, legacyGroupEdit(STORED_LAST_MEMBER_GROUP, OWNER, { memberIds: [] }))),
   withFlag("non-member renames via a v1 set", STRANGER, g1Edit(STRANGER, { displayName: "Mine now" })),
   withFlag("non-member adds itself via a v1 set", STRANGER, g1Edit(STRANGER, { memberIds: [...STORED_G1.memberIds, STRANGER] })),
   withFlag("removed member renames via a v1 set", REMOVED_MEMBER, g1Edit(REMOVED_MEMBER, { displayName: "Back in" })),

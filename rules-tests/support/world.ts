@@ -46,6 +46,8 @@ export const G1 = "groups/g1";
 export const G2 = "groups/g2";
 export const G_DELETED = "groups/gDeleted";
 export const G_CROWDED = "groups/gCrowded";
+export const G_HANDED_OVER = "groups/gHandedOver";
+export const G_LAST_MEMBER = "groups/gLastMember";
 
 export function uids(count: number, prefix: string): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(3, "0")}`);
@@ -120,6 +122,10 @@ export function storedProfile(displayName: string): DocumentData {
 
 export const STORED_G1 = storedGroup();
 export const STORED_DELETED_GROUP = storedGroup({ displayName: "Old trip", memberIds: [OWNER, MEMBER], deletedAt: T1, deletedBy: OWNER });
+/** g1 after alice handed it over to bob: alice is an ordinary member. */
+export const STORED_HANDED_OVER_GROUP = storedGroup({ ownerId: MEMBER, handedOverAt: T1, handedOverBy: OWNER });
+/** alice is the one member left. */
+export const STORED_LAST_MEMBER_GROUP = storedGroup({ memberIds: [OWNER] });
 /** 101 members: more than a client may write, so only the Admin SDK could have made it. */
 export const STORED_CROWDED_GROUP = storedGroup({ displayName: "Crowd", memberIds: [OWNER, ...uids(100, "crowd")] });
 export const STORED_E1 = storedExpense();
@@ -130,6 +136,8 @@ export const WORLD: SeedDoc[] = [
   { path: G2, data: storedGroup({ displayName: "Dave's flat", ownerId: STRANGER, memberIds: [STRANGER], updatedBy: STRANGER }) },
   { path: G_DELETED, data: STORED_DELETED_GROUP },
   { path: G_CROWDED, data: STORED_CROWDED_GROUP },
+  { path: G_HANDED_OVER, data: STORED_HANDED_OVER_GROUP },
+  { path: G_LAST_MEMBER, data: STORED_LAST_MEMBER_GROUP },
   { path: `${G1}/expenses/e1`, data: STORED_E1 },
   { path: `${G1}/expenses/eDeleted`, data: STORED_DELETED_EXPENSE },
   { path: `${G1}/expenses/eFormer`, data: STORED_FORMER_MEMBER_EXPENSE },
@@ -230,7 +238,7 @@ export function restore(stored: DocumentData, by: string, changes: DocumentData 
 
 /** Fields v2 added to what v1 builds write. */
 export const V2_EXPENSE_KEYS = ["version", "baseVersion", "deletedAt", "deletedBy"];
-export const V2_GROUP_KEYS = ["deletedAt", "deletedBy"];
+export const V2_GROUP_KEYS = ["deletedAt", "deletedBy", "handedOverAt", "handedOverBy"];
 export const SERVER_GROUP_KEYS = ["lastActivityAt", "purgedBefore"];
 
 /** What a v1 build (before 2.1) sends to create an expense: device clock, no versions, no deletion pair. */
