@@ -1,11 +1,13 @@
 // What the server does when a group document is written: a new group, or a client change to
-// what members see (name, members, settings), is activity. The server's own writes to the group
-// (lastActivityAt, purgedBefore, a v1 write's normalization) change none of those fields, so they
-// never feed back.
+// what members see (name, members, settings, owner), is activity. A group its last member left is
+// soft-deleted. The server's own writes to the group (lastActivityAt, purgedBefore, the deletion
+// pair, a v1 write's normalization) change none of the activity fields, so they never feed back.
 import { DocumentData, FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
 import { isDeepStrictEqual } from "node:util";
-import { classifyOutcome, raiseLastActivity } from "./activity";
+import { uidSchema } from "../../core/schemas";
+import { classifyOutcome, raisesLastActivity } from "./activity";
 import { isLegacyGroup, normalizedGroupFields, normalizesOnThisEvent } from "./legacy";
+import { logGroupAbandoned } from "./logs";
 import { HandledOutcome } from "./outcomes";
 
 export interface GroupWriteEvent {
@@ -23,9 +25,24 @@ export interface GroupWriteResult {
   attempts: number;
   /** The write came from an app build before 2.1; `normalized` says whether this run rewrote it. */
   legacy?: { normalized: boolean };
+  /** This run soft-deleted the group because its last member left. */
+  abandoned?: boolean;
 }
 
-const ACTIVITY_FIELDS = ["displayName", "memberIds", "settings"] as const;
+const ACTIVITY_FIELDS = ["displayName", "memberIds", "settings", "ownerId"] as const;
+
+/**
+ * A live group without members: its last member (the owner) left. Nobody can read or write it
+ * any more, so the server soft-deletes it, and the purge removes it with everything under it.
+ */
+export function isAbandoned(group: DocumentData | undefined): boolean {
+  return Array.isArray(group?.memberIds) && group.memberIds.length === 0 && group.deletedAt === null;
+}
+
+/** Who left last: the leave's writer (the rules make it the caller), or null when that is no uid. */
+export function lastMemberOf(group: DocumentData): string | null {
+  return uidSchema.safeParse(group.updatedBy).success ? (group.updatedBy as string) : null;
+}
 
 /** The commit time to raise lastActivityAt to, or undefined when the write is not activity. */
 export function groupActivityTime(event: GroupWriteEvent): Timestamp | undefined {
@@ -40,17 +57,26 @@ export function groupActivityTime(event: GroupWriteEvent): Timestamp | undefined
 export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): Promise<GroupWriteResult> {
   if (isLegacyGroup(event.after)) return normalizeLegacyGroup(db, event);
   const at = groupActivityTime(event);
-  if (at === undefined) return { outcome: "not-activity", attempts: 0 };
+  if (at === undefined && !isAbandoned(event.after)) return { outcome: "not-activity", attempts: 0 };
   const groupRef = db.doc(`groups/${event.groupId}`);
   let attempts = 0;
-  return db.runTransaction(async (tx): Promise<GroupWriteResult> => {
+  const result = await db.runTransaction(async (tx): Promise<GroupWriteResult> => {
     attempts += 1;
     const group = await tx.get(groupRef);
-    if (!group.exists) return { outcome: "stale-skipped", activityAt: at, attempts };
-    const activityRaised = raiseLastActivity(tx, group, at);
-    const alreadyApplied = group.get("lastActivityAt")?.isEqual(at) === true;
-    return { outcome: classifyOutcome({ conflictRecorded: false, activityRaised, alreadyApplied }), activityAt: at, attempts };
+    const current = group.data();
+    if (current === undefined) return { outcome: "stale-skipped", activityAt: at, attempts };
+    // One update for both, so the leave's activity and the deletion land in one commit.
+    const update: DocumentData = {};
+    if (at !== undefined && raisesLastActivity(current.lastActivityAt, at)) update.lastActivityAt = at;
+    const abandoned = isAbandoned(current);
+    if (abandoned) Object.assign(update, { deletedAt: FieldValue.serverTimestamp(), deletedBy: lastMemberOf(current) });
+    if (Object.keys(update).length > 0) tx.update(groupRef, update);
+    const activityRaised = "lastActivityAt" in update;
+    const alreadyApplied = at !== undefined && current.lastActivityAt?.isEqual(at) === true;
+    return { outcome: classifyOutcome({ conflictRecorded: false, activityRaised, alreadyApplied }), activityAt: at, attempts, abandoned };
   });
+  if (result.abandoned) logGroupAbandoned({ eventId: event.id, path: groupRef.path, attempts: result.attempts });
+  return result;
 }
 
 /**

@@ -176,6 +176,23 @@ export const logLegacyWrite = logEvent<LegacyWriteFields>({
   fields: { trigger: true, eventId: true, path: true, kind: true },
 });
 
+// --- Group documents (groupActivity.ts) ---
+
+export interface GroupAbandonedFields {
+  eventId: string;
+  /** The group. */
+  path: string;
+  attempts: number;
+}
+
+/** The last member of a group left; the run soft-deleted the group (deletedBy: that member). */
+export const logGroupAbandoned = logEvent<GroupAbandonedFields>({
+  event: "group.abandoned-deleted",
+  severity: "INFO",
+  message: "Soft-deleted a group its last member left",
+  fields: { eventId: true, path: true, attempts: true },
+});
+
 // --- Expense documents (expenseActivity.ts) ---
 
 export interface SchemaMismatchFields {
@@ -298,6 +315,7 @@ export const LOG_EVENTS: readonly LogEventSpec[] = [
   logNotActivity,
   logEventDropped,
   logLegacyWrite,
+  logGroupAbandoned,
   logSchemaMismatch,
   logPurgeRunUnreadable,
   logRollupWritten,
