@@ -63,8 +63,23 @@ export class GroupReplica {
 
 export class LocalStore {
   private readonly replicas = new Map<string, GroupReplica>();
+  /**
+   * uid → the latest name a group document showed for that person (its memberNames). Kept after
+   * they leave, so expenses they paid still show a name here; the server no longer tells anyone.
+   */
+  private readonly knownNames = new Map<string, string>();
   /** Fires on every change to any replica. */
   readonly changed = new ChangeSignal();
+
+  /** Remembers the names a group document shows (a member without a profile has none). */
+  noteNames(memberNames: Record<string, string | null> | undefined): void {
+    for (const [uid, name] of Object.entries(memberNames ?? {})) if (name !== null) this.knownNames.set(uid, name);
+  }
+
+  /** The name to show for `uid`, or undefined: the app then shows a fallback ("a former member"). */
+  nameOf(uid: string): string | undefined {
+    return this.knownNames.get(uid);
+  }
 
   replica(groupId: string): GroupReplica {
     let replica = this.replicas.get(groupId);

@@ -348,7 +348,11 @@ export class SyncClient {
     const listed = await getDocsFromServer(myGroupsQuery(this.device));
     this.meter?.result("tier1", listed.size);
     const listedIds = new Set(listed.docs.map((snapshot) => snapshot.id));
-    for (const snapshot of listed.docs) this.groups.set(snapshot.id, snapshot.data() as GroupRecord);
+    for (const snapshot of listed.docs) {
+      const group = snapshot.data() as GroupRecord;
+      this.groups.set(snapshot.id, group);
+      this.store.noteNames(group.memberNames);
+    }
     await Promise.all([...this.groups.keys()].filter((groupId) => !listedIds.has(groupId)).map((groupId) => this.confirmGroupLeft(groupId)));
     const outcomes = new Map<string, CatchUp>();
     await Promise.all(
@@ -421,6 +425,7 @@ export class SyncClient {
 
   private noteGroup(groupId: string, group: GroupRecord): void {
     this.groups.set(groupId, group);
+    this.store.noteNames(group.memberNames);
     // Tier 2 delivers a group's expense changes no later than Tier 1 delivers the activity they
     // caused (one watch stream, in commit order): a listening replica is current through it.
     const listener = this.tier2;

@@ -270,6 +270,17 @@ export function handOverGroup(device: Device, groupId: string, newOwnerId: strin
   );
 }
 
+/** The user's own profile; its displayName is what co-members see in each group's memberNames. */
+export function createProfile(device: Device, displayName: string): QueuedWrite {
+  const ref = doc(device.db, "users", device.uid);
+  return queued(0, setDoc(ref, { displayName, createdAt: serverTimestamp(), updatedAt: serverTimestamp() }));
+}
+
+/** A new display name: the server carries it into every group the user is in. */
+export function renameProfile(device: Device, displayName: string): QueuedWrite {
+  return queued(0, updateDoc(doc(device.db, "users", device.uid), { displayName, updatedAt: serverTimestamp() }));
+}
+
 /** Marks one of the user's conflict notifications read; allowed once, from null. */
 export function markNotificationRead(device: Device, notificationId: string): QueuedWrite {
   return queued(0, updateDoc(doc(device.db, "users", device.uid, "notifications", notificationId), { readAt: serverTimestamp() }));

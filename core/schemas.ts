@@ -56,9 +56,11 @@ const membersAreDistinctIssue = { message: "memberIds must not repeat a uid", pa
 /** A group's members at rest: empty once the last member has left (the server then soft-deletes it). */
 const memberIdsAtRest = z.array(uidSchema).max(LIMITS.membersMax);
 
+const displayNameSchema = z.string().min(1).max(LIMITS.displayNameMax);
+
 /** The group fields every app build writes, v1 included; no write but the last member's leave empties memberIds. */
 const groupWrittenFields = {
-  displayName: z.string().min(1).max(LIMITS.displayNameMax),
+  displayName: displayNameSchema,
   ownerId: uidSchema,
   memberIds: memberIdsAtRest.min(1),
   settings: groupSettingsSchema,
@@ -79,6 +81,9 @@ export const groupSchema = z
     // Server-owned: absent until the first trigger / purge sets them.
     lastActivityAt: timestampSchema.optional(),
     purgedBefore: timestampSchema.optional(),
+    // Server-owned: each member's profile displayName (null without a profile), for co-members to
+    // read; absent until the group trigger first sets it (docs/data-model.md, "Names").
+    memberNames: z.record(uidSchema, displayNameSchema.nullable()).optional(),
   })
   .refine(ownerIsMemberOrNobodyIs, ownerIsMemberIssue)
   .refine(membersAreDistinct, membersAreDistinctIssue)
@@ -202,7 +207,7 @@ export const syncConfigSchema = z.strictObject({
 
 /** `users/{uid}`: a user's own profile (not in the contract; see docs/data-model.md). */
 export const userSchema = z.strictObject({
-  displayName: z.string().min(1).max(LIMITS.displayNameMax),
+  displayName: displayNameSchema,
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
 });

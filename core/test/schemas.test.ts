@@ -69,7 +69,7 @@ function withoutKeys(doc: Doc, ...keys: string[]): Doc {
 
 const V2_EXPENSE_KEYS = ["version", "baseVersion", "deletedAt", "deletedBy"];
 const V2_GROUP_KEYS = ["deletedAt", "deletedBy", "handedOverAt", "handedOverBy"];
-const SERVER_GROUP_KEYS = ["lastActivityAt", "purgedBefore"];
+const SERVER_GROUP_KEYS = ["lastActivityAt", "purgedBefore", "memberNames"];
 /** A device clock 3 days behind: a v1 write queued offline. */
 const deviceClock = Timestamp.fromDate(new Date("2025-08-30T07:00:00.000Z"));
 
@@ -289,6 +289,16 @@ describe("schemas: groups/{groupId}", () => {
   });
 
   softDeletePairTests(groupSchema, validGroup);
+
+  describe("memberNames (server-owned)", () => {
+    it("accepts names and null (a member without a profile)", () =>
+      expectAccepted(groupSchema, { ...validGroup(), memberNames: { erin: "Erin", bob: null } }));
+    it("accepts an empty map (the last member left)", () => expectAccepted(groupSchema, { ...validGroup(), memberNames: {} }));
+    it("rejects an empty name", () => expectRejected(groupSchema, { ...validGroup(), memberNames: { erin: "" } }, "memberNames.erin"));
+    it(`rejects a ${LIMITS.displayNameMax + 1}-char name`, () =>
+      expectRejected(groupSchema, { ...validGroup(), memberNames: { erin: "n".repeat(LIMITS.displayNameMax + 1) } }, "memberNames.erin"));
+    it("rejects a key that is not a uid", () => expectRejected(groupSchema, { ...validGroup(), memberNames: { "a/b": "X" } }, "memberNames.a/b"));
+  });
 
   describe("ownership hand-over (handedOverAt / handedOverBy)", () => {
     it("accepts both set", () => expectAccepted(groupSchema, { ...validGroup(), handedOverAt: updatedAt, handedOverBy: "bob" }));

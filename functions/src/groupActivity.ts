@@ -1,7 +1,8 @@
 // What the server does when a group document is written: a new group, or a client change to
 // what members see (name, members, settings, owner), is activity. A group its last member left is
-// soft-deleted. The server's own writes to the group (lastActivityAt, purgedBefore, the deletion
-// pair, a v1 write's normalization) change none of the activity fields, so they never feed back.
+// soft-deleted. memberNames is kept to the members (people.ts). The server's own writes to the
+// group (lastActivityAt, purgedBefore, the deletion pair, memberNames, a v1 write's normalization)
+// change none of the activity fields and leave the names matching, so they never feed back.
 import { DocumentData, FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
 import { isDeepStrictEqual } from "node:util";
 import { uidSchema } from "../../core/schemas";
@@ -9,6 +10,7 @@ import { classifyOutcome, raisesLastActivity } from "./activity";
 import { isLegacyGroup, normalizedGroupFields, normalizesOnThisEvent } from "./legacy";
 import { logGroupAbandoned } from "./logs";
 import { HandledOutcome } from "./outcomes";
+import { namesMatchMembers, readMemberNames } from "./people";
 
 export interface GroupWriteEvent {
   id: string;
@@ -27,6 +29,8 @@ export interface GroupWriteResult {
   legacy?: { normalized: boolean };
   /** This run soft-deleted the group because its last member left. */
   abandoned?: boolean;
+  /** This run rewrote memberNames for the members (a join, a leave, a new or v1-rewritten group). */
+  namesCopied?: boolean;
 }
 
 const ACTIVITY_FIELDS = ["displayName", "memberIds", "settings", "ownerId"] as const;
@@ -57,7 +61,7 @@ export function groupActivityTime(event: GroupWriteEvent): Timestamp | undefined
 export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): Promise<GroupWriteResult> {
   if (isLegacyGroup(event.after)) return normalizeLegacyGroup(db, event);
   const at = groupActivityTime(event);
-  if (at === undefined && !isAbandoned(event.after)) return { outcome: "not-activity", attempts: 0 };
+  if (at === undefined && !isAbandoned(event.after) && namesMatchMembers(event.after)) return { outcome: "not-activity", attempts: 0 };
   const groupRef = db.doc(`groups/${event.groupId}`);
   let attempts = 0;
   const result = await db.runTransaction(async (tx): Promise<GroupWriteResult> => {
@@ -65,15 +69,21 @@ export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): P
     const group = await tx.get(groupRef);
     const current = group.data();
     if (current === undefined) return { outcome: "stale-skipped", activityAt: at, attempts };
-    // One update for both, so the leave's activity and the deletion land in one commit.
+    // One update for all, so a leave's activity, names and deletion land in one commit. A group a
+    // v1 write left unnormalized gets its names from the normalization's own event.
     const update: DocumentData = {};
+    const memberIds = current.memberIds as string[];
+    const namesCopied = !isLegacyGroup(current) && !namesMatchMembers(current);
+    if (namesCopied) update.memberNames = await readMemberNames(db, tx, memberIds);
     if (at !== undefined && raisesLastActivity(current.lastActivityAt, at)) update.lastActivityAt = at;
     const abandoned = isAbandoned(current);
     if (abandoned) Object.assign(update, { deletedAt: FieldValue.serverTimestamp(), deletedBy: lastMemberOf(current) });
     if (Object.keys(update).length > 0) tx.update(groupRef, update);
     const activityRaised = "lastActivityAt" in update;
     const alreadyApplied = at !== undefined && current.lastActivityAt?.isEqual(at) === true;
-    return { outcome: classifyOutcome({ conflictRecorded: false, activityRaised, alreadyApplied }), activityAt: at, attempts, abandoned };
+    // Names and a deletion alone are not activity.
+    const outcome = at === undefined ? "not-activity" : classifyOutcome({ conflictRecorded: false, activityRaised, alreadyApplied });
+    return { outcome, activityAt: at, attempts, abandoned, namesCopied };
   });
   if (result.abandoned) logGroupAbandoned({ eventId: event.id, path: groupRef.path, attempts: result.attempts });
   return result;

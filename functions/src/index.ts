@@ -18,6 +18,7 @@ import { deliver } from "./eventDelivery";
 import { handleExpenseWrite } from "./expenseActivity";
 import { handleGroupWrite } from "./groupActivity";
 import { handleNotificationRead } from "./notificationRead";
+import { handleProfileWrite } from "./people";
 import { purgeExpired, SCHEDULED_PURGE_TIMEOUT_SECONDS, scheduledTimeBudgetMs } from "./purge";
 import { rollupPreviousUtcDay } from "./syncHealth";
 
@@ -56,6 +57,13 @@ export const groupWritten = onDocumentWritten({ document: "groups/{groupId}", re
       before: event.data?.before.data(),
       after: event.data?.after.data(),
     }),
+  ),
+);
+
+// Carries a profile's displayName into the groups its user is in, for co-members to read.
+export const profileWritten = onDocumentWritten({ document: "users/{uid}", retry: true }, (event) =>
+  deliver("profileWritten", { id: event.id, time: event.time, path: event.document }, triggerMaxEventAgeSeconds.value(), () =>
+    handleProfileWrite(getFirestore(), { id: event.id, uid: event.params.uid, before: event.data?.before.data(), after: event.data?.after.data() }),
   ),
 );
 

@@ -193,6 +193,26 @@ export const logGroupAbandoned = logEvent<GroupAbandonedFields>({
   fields: { eventId: true, path: true, attempts: true },
 });
 
+// --- Profiles (people.ts) ---
+
+export interface NamesCopiedFields {
+  eventId: string;
+  /** The profile, users/{uid}. */
+  path: string;
+  /** Groups whose memberNames entry for the user changed. */
+  groups: number;
+  /** Transactions run, one per group the user is in (more under contention). */
+  attempts: number;
+}
+
+/** A profile's new displayName was copied into the groups the user is in. */
+export const logNamesCopied = logEvent<NamesCopiedFields>({
+  event: "people.names-copied",
+  severity: "INFO",
+  message: "Copied a renamed profile into its groups",
+  fields: { eventId: true, path: true, groups: true, attempts: true },
+});
+
 // --- Expense documents (expenseActivity.ts) ---
 
 export interface SchemaMismatchFields {
@@ -316,6 +336,7 @@ export const LOG_EVENTS: readonly LogEventSpec[] = [
   logEventDropped,
   logLegacyWrite,
   logGroupAbandoned,
+  logNamesCopied,
   logSchemaMismatch,
   logPurgeRunUnreadable,
   logRollupWritten,

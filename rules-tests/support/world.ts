@@ -120,7 +120,8 @@ export function storedProfile(displayName: string): DocumentData {
   return { displayName, createdAt: T0, updatedAt: T0 };
 }
 
-export const STORED_G1 = storedGroup();
+/** g1 as the server keeps it: with its members' names (carol has no profile). */
+export const STORED_G1 = storedGroup({ memberNames: { [OWNER]: "Alice", [MEMBER]: "Bob", [OTHER_MEMBER]: null } });
 export const STORED_DELETED_GROUP = storedGroup({ displayName: "Old trip", memberIds: [OWNER, MEMBER], deletedAt: T1, deletedBy: OWNER });
 /** g1 after alice handed it over to bob: alice is an ordinary member. */
 export const STORED_HANDED_OVER_GROUP = storedGroup({ ownerId: MEMBER, handedOverAt: T1, handedOverBy: OWNER });
@@ -239,7 +240,7 @@ export function restore(stored: DocumentData, by: string, changes: DocumentData 
 /** Fields v2 added to what v1 builds write. */
 export const V2_EXPENSE_KEYS = ["version", "baseVersion", "deletedAt", "deletedBy"];
 export const V2_GROUP_KEYS = ["deletedAt", "deletedBy", "handedOverAt", "handedOverBy"];
-export const SERVER_GROUP_KEYS = ["lastActivityAt", "purgedBefore"];
+export const SERVER_GROUP_KEYS = ["lastActivityAt", "purgedBefore", "memberNames"];
 
 /** What a v1 build (before 2.1) sends to create an expense: device clock, no versions, no deletion pair. */
 export function legacyExpense(by: string, overrides: DocumentData = {}): DocumentData {
