@@ -29,15 +29,13 @@ export interface GroupWriteResult {
   legacy?: { normalized: boolean };
   /** This run soft-deleted the group because its last member left. */
   abandoned?: boolean;
-  /** This run rewrote memberNames for the members (a join, a leave, a new or v1-rewritten group). */
-  namesCopied?: boolean;
 }
 
 const ACTIVITY_FIELDS = ["displayName", "memberIds", "settings", "ownerId"] as const;
 
 /**
  * A live group without members: its last member (the owner) left. Nobody can read or write it
- * any more, so the server soft-deletes it, and the purge removes it with everything under it.
+ * any more, so the server soft-deletes it (an admin can still give it back: docs/operations.md).
  */
 export function isAbandoned(group: DocumentData | undefined): boolean {
   return Array.isArray(group?.memberIds) && group.memberIds.length === 0 && group.deletedAt === null;
@@ -73,8 +71,7 @@ export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): P
     // v1 write left unnormalized gets its names from the normalization's own event.
     const update: DocumentData = {};
     const memberIds = current.memberIds as string[];
-    const namesCopied = !isLegacyGroup(current) && !namesMatchMembers(current);
-    if (namesCopied) update.memberNames = await readMemberNames(db, tx, memberIds);
+    if (!isLegacyGroup(current) && !namesMatchMembers(current)) update.memberNames = await readMemberNames(db, tx, memberIds);
     if (at !== undefined && raisesLastActivity(current.lastActivityAt, at)) update.lastActivityAt = at;
     const abandoned = isAbandoned(current);
     if (abandoned) Object.assign(update, { deletedAt: FieldValue.serverTimestamp(), deletedBy: lastMemberOf(current) });
@@ -83,7 +80,7 @@ export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): P
     const alreadyApplied = at !== undefined && current.lastActivityAt?.isEqual(at) === true;
     // Names and a deletion alone are not activity.
     const outcome = at === undefined ? "not-activity" : classifyOutcome({ conflictRecorded: false, activityRaised, alreadyApplied });
-    return { outcome, activityAt: at, attempts, abandoned, namesCopied };
+    return { outcome, activityAt: at, attempts, abandoned };
   });
   if (result.abandoned) logGroupAbandoned({ eventId: event.id, path: groupRef.path, attempts: result.attempts });
   return result;
