@@ -64,6 +64,11 @@ export class GroupReplica {
 
 export class LocalStore {
   private readonly replicas = new Map<string, GroupReplica>();
+  /**
+   * uid → the latest name a group document showed for that person (its memberNames). Kept after
+   * they leave, so expenses they paid still show a name here; the server no longer tells anyone.
+   */
+  private readonly knownNames = new Map<string, string>();
   /** Fires on every change to any replica. */
   readonly changed = new ChangeSignal();
   /** Tier 1's view, kept across sessions: the user's groups by id, as last delivered. */
@@ -73,10 +78,17 @@ export class LocalStore {
   /** The membership record's changedAt as last read (null: there was none); undefined: never read. */
   membershipSeen?: Timestamp | null;
 
-  /** Takes a group as Tier 1 delivered it, and moves the mark with it. */
+  /** Takes a group as Tier 1 delivered it: moves the mark, and remembers the names it shows. */
   noteGroup(groupId: string, group: GroupRecord): void {
     this.groups.set(groupId, group);
     this.tier1Mark = laterOf(this.tier1Mark, group.lastActivityAt ?? null);
+    // A member without a profile has no name.
+    for (const [uid, name] of Object.entries(group.memberNames ?? {})) if (name !== null) this.knownNames.set(uid, name);
+  }
+
+  /** The name to show for `uid`, or undefined: the app then shows a fallback ("a former member"). */
+  nameOf(uid: string): string | undefined {
+    return this.knownNames.get(uid);
   }
 
   replica(groupId: string): GroupReplica {

@@ -21,6 +21,7 @@ import {
   getDocFromServer,
   getDocsFromServer,
   query,
+  waitForPendingWrites,
   where,
 } from "firebase/firestore";
 import { defaultSyncConfig, isInRollout } from "../core/rollout";
@@ -521,9 +522,13 @@ export class SyncClient {
    * admin), and also between a v1 build's full `set` of the group, which removes lastActivityAt,
    * and the write's normalization, which puts it back. A read of the group tells them apart: only
    * a refused or missing group is lost. A read that fails otherwise (offline) leaves the group be.
+   * The user's own leave takes the group out of Tier 1 while it is still pending (the cache applies
+   * it at once): the read waits for it to commit, or to be refused, which puts the group back.
    */
   private async confirmGroupLeft(groupId: string): Promise<void> {
     try {
+      const cached = await getDocFromCache(groupRef(this.device, groupId)).catch(() => undefined);
+      if (cached?.metadata.hasPendingWrites) await waitForPendingWrites(this.device.db).catch(() => undefined);
       const group = await getDocFromServer(groupRef(this.device, groupId));
       this.meter?.result("tier1", group.exists() ? 1 : 0);
       if (group.exists()) return;

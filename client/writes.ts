@@ -251,9 +251,34 @@ export function addMembers(device: Device, groupId: string, uids: string[]): Que
   return queued(0, updateDoc(groupRef(device, groupId), { memberIds: arrayUnion(...uids), ...groupStamp(device) }));
 }
 
-/** The owner removes anyone but itself; any other member may only remove itself (leave). */
+/**
+ * The owner removes anyone but itself; any other member may only remove itself (leave). The owner
+ * leaves only as the last member (the server then soft-deletes the group), or after a hand-over.
+ */
 export function removeMember(device: Device, groupId: string, uid: string): QueuedWrite {
   return queued(0, updateDoc(groupRef(device, groupId), { memberIds: arrayRemove(uid), ...groupStamp(device) }));
+}
+
+/**
+ * The owner makes another current member the owner, audited in the same write. Nothing else may
+ * change with it: to leave as well, queue removeMember after it (the two upload in order).
+ */
+export function handOverGroup(device: Device, groupId: string, newOwnerId: string): QueuedWrite {
+  return queued(
+    0,
+    updateDoc(groupRef(device, groupId), { ownerId: newOwnerId, handedOverAt: serverTimestamp(), handedOverBy: device.uid, ...groupStamp(device) }),
+  );
+}
+
+/** The user's own profile; its displayName is what co-members see in each group's memberNames. */
+export function createProfile(device: Device, displayName: string): QueuedWrite {
+  const ref = doc(device.db, "users", device.uid);
+  return queued(0, setDoc(ref, { displayName, createdAt: serverTimestamp(), updatedAt: serverTimestamp() }));
+}
+
+/** A new display name: the server carries it into every group the user is in. */
+export function renameProfile(device: Device, displayName: string): QueuedWrite {
+  return queued(0, updateDoc(doc(device.db, "users", device.uid), { displayName, updatedAt: serverTimestamp() }));
 }
 
 /** Marks one of the user's conflict notifications read; allowed once, from null. */

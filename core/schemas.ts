@@ -44,14 +44,25 @@ export const groupSettingsSchema = z.strictObject({
 /** A group's member list names its owner and no uid twice. */
 const ownerIsMember = (g: { ownerId: string; memberIds: string[] }) => g.memberIds.includes(g.ownerId);
 const ownerIsMemberIssue = { message: "memberIds must contain ownerId", path: ["memberIds"] };
+/** At rest a group may also have no members at all: its last member (the owner) left. */
+const ownerIsMemberOrNobodyIs = (g: { ownerId: string; memberIds: string[] }) => g.memberIds.length === 0 || ownerIsMember(g);
+/** The audit pair of the latest ownership hand-over: both set, or both absent (never handed over). */
+const handOverPairIsConsistent = (g: { handedOverAt?: unknown; handedOverBy?: unknown }) =>
+  (g.handedOverAt === undefined) === (g.handedOverBy === undefined);
+const handOverIssue = { message: "handedOverAt and handedOverBy are set together or both absent", path: ["handedOverBy"] };
 const membersAreDistinct = (g: { memberIds: string[] }) => new Set(g.memberIds).size === g.memberIds.length;
 const membersAreDistinctIssue = { message: "memberIds must not repeat a uid", path: ["memberIds"] };
 
-/** The group fields every app build writes, v1 included. */
+/** A group's members at rest: empty once the last member has left (the server then soft-deletes it). */
+const memberIdsAtRest = z.array(uidSchema).max(LIMITS.membersMax);
+
+const displayNameSchema = z.string().min(1).max(LIMITS.displayNameMax);
+
+/** The group fields every app build writes, v1 included; no write but the last member's leave empties memberIds. */
 const groupWrittenFields = {
-  displayName: z.string().min(1).max(LIMITS.displayNameMax),
+  displayName: displayNameSchema,
   ownerId: uidSchema,
-  memberIds: z.array(uidSchema).min(1).max(LIMITS.membersMax),
+  memberIds: memberIdsAtRest.min(1),
   settings: groupSettingsSchema,
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
@@ -61,15 +72,23 @@ const groupWrittenFields = {
 export const groupSchema = z
   .strictObject({
     ...groupWrittenFields,
+    memberIds: memberIdsAtRest,
     deletedAt: timestampSchema.nullable(),
     deletedBy: uidSchema.nullable(),
+    // The latest hand-over: when (request.time) and by whom (the owner before it).
+    handedOverAt: timestampSchema.optional(),
+    handedOverBy: uidSchema.optional(),
     // Server-owned: absent until the first trigger / purge sets them.
     lastActivityAt: timestampSchema.optional(),
     purgedBefore: timestampSchema.optional(),
+    // Server-owned: each member's profile displayName (null without a profile), for co-members to
+    // read; absent until the group trigger first sets it (docs/data-model.md, "Names").
+    memberNames: z.record(uidSchema, displayNameSchema.nullable()).optional(),
   })
-  .refine(ownerIsMember, ownerIsMemberIssue)
+  .refine(ownerIsMemberOrNobodyIs, ownerIsMemberIssue)
   .refine(membersAreDistinct, membersAreDistinctIssue)
-  .refine(softDeletePairIsConsistent, softDeleteIssue);
+  .refine(softDeletePairIsConsistent, softDeleteIssue)
+  .refine(handOverPairIsConsistent, handOverIssue);
 
 /** What a user types into an expense: the same fields and limits for every app build. */
 const expenseBusinessFields = {
@@ -200,7 +219,7 @@ export const membershipRecordSchema = z.strictObject({
 
 /** `users/{uid}`: a user's own profile (not in the contract; see docs/data-model.md). */
 export const userSchema = z.strictObject({
-  displayName: z.string().min(1).max(LIMITS.displayNameMax),
+  displayName: displayNameSchema,
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
 });

@@ -16,7 +16,7 @@ const TARGETS = ["firestore", "functions", "monitoring"] as const;
 type Target = (typeof TARGETS)[number];
 
 /** The triggers a deploy must keep: one missing would be deleted from the project by the deploy. */
-const EXPECTED_FUNCTIONS = ["expenseChanged", "groupWritten", "notificationRead", "scheduledPurge", "syncHealthRollup"];
+const EXPECTED_FUNCTIONS = ["expenseChanged", "groupWritten", "notificationRead", "profileWritten", "scheduledPurge", "syncHealthRollup"];
 const DISCOVERY_TIMEOUT_MS = 60_000;
 const MAX_DETAIL_LINES = 40;
 

@@ -68,8 +68,8 @@ function withoutKeys(doc: Doc, ...keys: string[]): Doc {
 }
 
 const V2_EXPENSE_KEYS = ["version", "baseVersion", "deletedAt", "deletedBy"];
-const V2_GROUP_KEYS = ["deletedAt", "deletedBy"];
-const SERVER_GROUP_KEYS = ["lastActivityAt", "purgedBefore"];
+const V2_GROUP_KEYS = ["deletedAt", "deletedBy", "handedOverAt", "handedOverBy"];
+const SERVER_GROUP_KEYS = ["lastActivityAt", "purgedBefore", "memberNames"];
 /** A device clock 3 days behind: a v1 write queued offline. */
 const deviceClock = Timestamp.fromDate(new Date("2025-08-30T07:00:00.000Z"));
 
@@ -266,7 +266,7 @@ describe("schemas: groups/{groupId}", () => {
     it(`rejects ${LIMITS.membersMax + 1} members`, () =>
       expectRejected(groupSchema, { ...validGroup(), memberIds: uids(LIMITS.membersMax + 1) }, "memberIds"));
     it("accepts the owner alone", () => expectAccepted(groupSchema, { ...validGroup(), memberIds: ["erin"] }));
-    it("rejects an empty list", () => expectRejected(groupSchema, { ...validGroup(), memberIds: [] }, "memberIds"));
+    it("accepts an empty list (the last member left)", () => expectAccepted(groupSchema, { ...validGroup(), memberIds: [] }));
     it("rejects a list without the owner", () =>
       expectRejected(groupSchema, { ...validGroup(), memberIds: ["bob", "carol"] }, "memberIds", "contain ownerId"));
     it("rejects a repeated uid", () =>
@@ -289,6 +289,27 @@ describe("schemas: groups/{groupId}", () => {
   });
 
   softDeletePairTests(groupSchema, validGroup);
+
+  describe("memberNames (server-owned)", () => {
+    it("accepts names and null (a member without a profile)", () =>
+      expectAccepted(groupSchema, { ...validGroup(), memberNames: { erin: "Erin", bob: null } }));
+    it("accepts an empty map (the last member left)", () => expectAccepted(groupSchema, { ...validGroup(), memberNames: {} }));
+    it("rejects an empty name", () => expectRejected(groupSchema, { ...validGroup(), memberNames: { erin: "" } }, "memberNames.erin"));
+    it(`rejects a ${LIMITS.displayNameMax + 1}-char name`, () =>
+      expectRejected(groupSchema, { ...validGroup(), memberNames: { erin: "n".repeat(LIMITS.displayNameMax + 1) } }, "memberNames.erin"));
+    it("rejects a key that is not a uid", () => expectRejected(groupSchema, { ...validGroup(), memberNames: { "a/b": "X" } }, "memberNames.a/b"));
+  });
+
+  describe("ownership hand-over (handedOverAt / handedOverBy)", () => {
+    it("accepts both set", () => expectAccepted(groupSchema, { ...validGroup(), handedOverAt: updatedAt, handedOverBy: "bob" }));
+    it("rejects handedOverAt alone", () => expectRejected(groupSchema, { ...validGroup(), handedOverAt: updatedAt }, "handedOverBy", "set together"));
+    it("rejects handedOverBy alone", () => expectRejected(groupSchema, { ...validGroup(), handedOverBy: "bob" }, "handedOverBy", "set together"));
+    it("rejects handedOverBy that is not a uid", () =>
+      expectRejected(groupSchema, { ...validGroup(), handedOverAt: updatedAt, handedOverBy: "a/b" }, "handedOverBy"));
+    it("rejects handedOverAt: null (absent until the first hand-over)", () =>
+      expectRejected(groupSchema, { ...validGroup(), handedOverAt: null, handedOverBy: "bob" }, "handedOverAt"));
+  });
+
   for (const [name, value] of [
     ["an ISO string", "2025-09-01T10:00:00.000Z"],
     ["a JS Date", new Date("2025-09-01T10:00:00.000Z")],
@@ -541,15 +562,17 @@ describe("schemas: v1 group writes (legacyGroupWriteSchema)", () => {
   requiredKeysTests(legacyGroupWriteSchema, validLegacyGroup);
   for (const key of [...V2_GROUP_KEYS, ...SERVER_GROUP_KEYS]) {
     it(`rejects ${key}, which a v1 build never sends`, () =>
-      expectRejected(legacyGroupWriteSchema, { ...validLegacyGroup(), [key]: key === "deletedBy" ? null : deviceClock }, key));
+      expectRejected(legacyGroupWriteSchema, { ...validLegacyGroup(), [key]: key.endsWith("By") ? "erin" : deviceClock }, key));
   }
   it("is what groupSchema checks, minus the deletion pair and server fields (the same field schemas)", () => {
     const v2Only = [...V2_GROUP_KEYS, ...SERVER_GROUP_KEYS];
     expect(Object.keys(legacyGroupWriteSchema.shape)).to.have.members(Object.keys(withoutKeys(groupSchema.shape, ...v2Only)));
-    for (const [key, field] of Object.entries(legacyGroupWriteSchema.shape)) {
+    for (const [key, field] of Object.entries(withoutKeys(legacyGroupWriteSchema.shape, "memberIds"))) {
       expect(field, key).to.equal(groupSchema.shape[key as keyof typeof groupSchema.shape]);
     }
   });
+  it("rejects an empty member list (only a v2 leave of the last member empties a group)", () =>
+    expectRejected(legacyGroupWriteSchema, { ...validLegacyGroup(), memberIds: [] }, "memberIds"));
   stringLimitTests(legacyGroupWriteSchema, validLegacyGroup, "displayName", LIMITS.displayNameMax, 1);
   it("rejects a member list without the owner", () =>
     expectRejected(legacyGroupWriteSchema, { ...validLegacyGroup(), memberIds: ["bob", "carol"] }, "memberIds", "contain ownerId"));

@@ -1,14 +1,18 @@
 // What the server does when a group document is written: a new group, or a client change to
-// what members see (name, members, settings), is activity. The server's own writes to the group
-// (lastActivityAt, purgedBefore, a v1 write's normalization) change none of those fields, so they
-// never feed back. A change Tier 1 cannot show to a device that reads only groups changed since
-// its mark (a member removed, the group deleted or restored) is recorded for each user it
-// concerns, in the same commit.
+// what members see (name, members, settings, owner), is activity. A group its last member left is
+// soft-deleted. memberNames is kept to the members (people.ts). The server's own writes to the
+// group (lastActivityAt, purgedBefore, the deletion pair, memberNames, a v1 write's normalization)
+// change none of the activity fields and leave the names matching, so they never feed back. A
+// change Tier 1 cannot show to a device that reads only groups changed since its mark (a member
+// removed, the group deleted or restored) is recorded for each user it concerns, in the same commit.
 import { DocumentData, DocumentSnapshot, FieldValue, Firestore, Timestamp, Transaction } from "firebase-admin/firestore";
 import { isDeepStrictEqual } from "node:util";
-import { classifyOutcome, raiseLastActivity } from "./activity";
+import { uidSchema } from "../../core/schemas";
+import { classifyOutcome, raisesLastActivity } from "./activity";
 import { isLegacyGroup, normalizedGroupFields, normalizesOnThisEvent } from "./legacy";
+import { logGroupAbandoned } from "./logs";
 import { HandledOutcome } from "./outcomes";
+import { namesMatchMembers, readMemberNames } from "./people";
 
 export interface GroupWriteEvent {
   id: string;
@@ -27,9 +31,24 @@ export interface GroupWriteResult {
   attempts: number;
   /** The write came from an app build before 2.1; `normalized` says whether this run rewrote it. */
   legacy?: { normalized: boolean };
+  /** This run soft-deleted the group because its last member left. */
+  abandoned?: boolean;
 }
 
-const ACTIVITY_FIELDS = ["displayName", "memberIds", "settings"] as const;
+const ACTIVITY_FIELDS = ["displayName", "memberIds", "settings", "ownerId"] as const;
+
+/**
+ * A live group without members: its last member (the owner) left. Nobody can read or write it
+ * any more, so the server soft-deletes it (an admin can still give it back: docs/operations.md).
+ */
+export function isAbandoned(group: DocumentData | undefined): boolean {
+  return Array.isArray(group?.memberIds) && group.memberIds.length === 0 && group.deletedAt === null;
+}
+
+/** Who left last: the leave's writer (the rules make it the caller), or null when that is no uid. */
+export function lastMemberOf(group: DocumentData): string | null {
+  return uidSchema.safeParse(group.updatedBy).success ? (group.updatedBy as string) : null;
+}
 
 /** The commit time to raise lastActivityAt to, or undefined when the write is not activity. */
 export function groupActivityTime(event: GroupWriteEvent): Timestamp | undefined {
@@ -77,19 +96,35 @@ export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): P
   const concerned = membershipChangesOf(event);
   if (isLegacyGroup(event.after)) return normalizeLegacyGroup(db, event, concerned);
   const at = groupActivityTime(event);
-  if (at === undefined && concerned.length === 0) return { outcome: "not-activity", attempts: 0 };
+  if (at === undefined && concerned.length === 0 && !isAbandoned(event.after) && namesMatchMembers(event.after)) {
+    return { outcome: "not-activity", attempts: 0 };
+  }
   const groupRef = db.doc(`groups/${event.groupId}`);
   let attempts = 0;
-  return db.runTransaction(async (tx): Promise<GroupWriteResult> => {
+  const result = await db.runTransaction(async (tx): Promise<GroupWriteResult> => {
     attempts += 1;
     const group = await tx.get(groupRef);
-    const membershipRecorded = recordMembershipChanges(tx, await readMembershipRecords(tx, db, concerned), event);
-    if (at === undefined) return { outcome: "not-activity", attempts, membershipRecorded };
-    if (!group.exists) return { outcome: "stale-skipped", activityAt: at, attempts, membershipRecorded };
-    const activityRaised = raiseLastActivity(tx, group, at);
-    const alreadyApplied = group.get("lastActivityAt")?.isEqual(at) === true;
-    return { outcome: classifyOutcome({ conflictRecorded: false, activityRaised, alreadyApplied }), activityAt: at, attempts, membershipRecorded };
+    const membershipRecords = await readMembershipRecords(tx, db, concerned);
+    const current = group.data();
+    // One update for all, so a leave's activity, names and deletion land in one commit. A group a
+    // v1 write left unnormalized gets its names from the normalization's own event.
+    const update: DocumentData = {};
+    const memberIds = (current?.memberIds ?? []) as string[];
+    if (current !== undefined && !isLegacyGroup(current) && !namesMatchMembers(current)) update.memberNames = await readMemberNames(db, tx, memberIds);
+    const membershipRecorded = recordMembershipChanges(tx, membershipRecords, event);
+    if (current === undefined) return { outcome: at === undefined ? "not-activity" : "stale-skipped", activityAt: at, attempts, membershipRecorded };
+    if (at !== undefined && raisesLastActivity(current.lastActivityAt, at)) update.lastActivityAt = at;
+    const abandoned = isAbandoned(current);
+    if (abandoned) Object.assign(update, { deletedAt: FieldValue.serverTimestamp(), deletedBy: lastMemberOf(current) });
+    if (Object.keys(update).length > 0) tx.update(groupRef, update);
+    const activityRaised = "lastActivityAt" in update;
+    const alreadyApplied = at !== undefined && current.lastActivityAt?.isEqual(at) === true;
+    // Names, membership records and a deletion alone are not activity.
+    const outcome = at === undefined ? "not-activity" : classifyOutcome({ conflictRecorded: false, activityRaised, alreadyApplied });
+    return { outcome, activityAt: at, attempts, abandoned, membershipRecorded };
   });
+  if (result.abandoned) logGroupAbandoned({ eventId: event.id, path: groupRef.path, attempts: result.attempts });
+  return result;
 }
 
 /**

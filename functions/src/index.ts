@@ -19,6 +19,7 @@ import { handleExpenseWrite } from "./expenseActivity";
 import { handleGroupWrite } from "./groupActivity";
 import { isLegacyExpense, isLegacyGroup } from "./legacy";
 import { handleNotificationRead } from "./notificationRead";
+import { handleProfileWrite } from "./people";
 import { purgeExpired, SCHEDULED_PURGE_TIMEOUT_SECONDS, scheduledTimeBudgetMs } from "./purge";
 import { rollupPreviousUtcDay } from "./syncHealth";
 
@@ -57,6 +58,13 @@ export const groupWritten = onDocumentWritten({ document: "groups/{groupId}", re
     handleGroupWrite(getFirestore(), { id: event.id, time: event.time, groupId: event.params.groupId, before, after }),
   );
 });
+
+// Carries a profile's displayName into the groups its user is in, for co-members to read.
+export const profileWritten = onDocumentWritten({ document: "users/{uid}", retry: true }, (event) =>
+  deliver("profileWritten", { id: event.id, time: event.time, path: event.document }, triggerMaxEventAgeSeconds.value(), () =>
+    handleProfileWrite(getFirestore(), { id: event.id, uid: event.params.uid, before: event.data?.before.data(), after: event.data?.after.data() }),
+  ),
+);
 
 // Dates a notification's expiry once its owner has read it, for the TTL policy (docs/purge.md).
 export const notificationRead = onDocumentUpdated("users/{uid}/notifications/{notificationId}", async (event) => {

@@ -60,10 +60,12 @@ export function normalizedExpenseFields(written: DocumentData, replaced: Documen
  * The fields that turn a v1 group write into a v2 document: the server-owned fields a full set
  * removed come back (purgedBefore as the later of what the write replaced and what the purge may
  * have raised since), an owner's soft delete is kept (a v1 build cannot see it, so its rename must
- * not undo it), and creation stays what it was.
+ * not undo it), so is the audit of the latest hand-over (a v1 write keeps ownerId), and creation
+ * stays what it was.
  */
 export function normalizedGroupFields(replaced: DocumentData | undefined, current: DocumentData, commitTime: FieldValue): DocumentData {
   const purgedBefore = laterOf<Timestamp>(replaced?.purgedBefore, current.purgedBefore);
+  const handedOver = replaced?.handedOverAt !== undefined;
   return {
     createdAt: replaced?.createdAt ?? commitTime,
     updatedAt: commitTime,
@@ -71,6 +73,7 @@ export function normalizedGroupFields(replaced: DocumentData | undefined, curren
     deletedBy: replaced?.deletedBy ?? null,
     lastActivityAt: commitTime,
     ...(purgedBefore ? { purgedBefore } : {}),
+    ...(handedOver ? { handedOverAt: replaced.handedOverAt, handedOverBy: replaced.handedOverBy } : {}),
   };
 }
 

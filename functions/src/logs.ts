@@ -179,6 +179,43 @@ export const logLegacyWrite = logEvent<LegacyWriteFields>({
   fields: { trigger: true, eventId: true, path: true, kind: true },
 });
 
+// --- Group documents (groupActivity.ts) ---
+
+export interface GroupAbandonedFields {
+  eventId: string;
+  /** The group. */
+  path: string;
+  attempts: number;
+}
+
+/** The last member of a group left; the run soft-deleted the group (deletedBy: that member). */
+export const logGroupAbandoned = logEvent<GroupAbandonedFields>({
+  event: "group.abandoned-deleted",
+  severity: "INFO",
+  message: "Soft-deleted a group its last member left",
+  fields: { eventId: true, path: true, attempts: true },
+});
+
+// --- Profiles (people.ts) ---
+
+export interface NamesCopiedFields {
+  eventId: string;
+  /** The profile, users/{uid}. */
+  path: string;
+  /** Groups whose memberNames entry for the user changed. */
+  groups: number;
+  /** Transactions run, one per group the user is in (more under contention). */
+  attempts: number;
+}
+
+/** A profile's new displayName was copied into the groups the user is in. */
+export const logNamesCopied = logEvent<NamesCopiedFields>({
+  event: "people.names-copied",
+  severity: "INFO",
+  message: "Copied a renamed profile into its groups",
+  fields: { eventId: true, path: true, groups: true, attempts: true },
+});
+
 // --- Expense documents (expenseActivity.ts) ---
 
 export interface SchemaMismatchFields {
@@ -301,6 +338,8 @@ export const LOG_EVENTS: readonly LogEventSpec[] = [
   logNotActivity,
   logEventDropped,
   logLegacyWrite,
+  logGroupAbandoned,
+  logNamesCopied,
   logSchemaMismatch,
   logPurgeRunUnreadable,
   logRollupWritten,

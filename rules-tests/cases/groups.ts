@@ -1,10 +1,12 @@
 // groups/{groupId}: create, edits, membership changes, soft delete / restore.
-import { serverTimestamp } from "firebase/firestore";
+import { arrayRemove, serverTimestamp } from "firebase/firestore";
 import { type CaseTable, type RulesCase, type RulesRequest, hardDelete, onPrivateCopy, patch, variations, write } from "../support/cases";
 import {
   G1,
   G_CROWDED,
   G_DELETED,
+  G_HANDED_OVER,
+  G_LAST_MEMBER,
   MEMBER,
   OTHER_MEMBER,
   OWNER,
@@ -12,6 +14,8 @@ import {
   STORED_CROWDED_GROUP,
   STORED_DELETED_GROUP,
   STORED_G1,
+  STORED_HANDED_OVER_GROUP,
+  STORED_LAST_MEMBER_GROUP,
   STRANGER,
   T0,
   clientClock,
@@ -37,6 +41,8 @@ function g1Edit(by: string, changes: Record<string, unknown>): RulesRequest {
 }
 
 const deleteMarks = (by: string) => ({ deletedAt: serverTimestamp(), deletedBy: by });
+/** The hand-over write's fields: the new owner and the audit pair. */
+const handOver = (to: string, by: string = OWNER) => ({ ownerId: to, handedOverAt: serverTimestamp(), handedOverBy: by });
 const restoreMarks = { deletedAt: null, deletedBy: null };
 
 /**
@@ -101,6 +107,32 @@ const allowed: RulesCase[] = [
   onPrivateCopy("member edits a group that carries purgedBefore (kept as stored)", MEMBER, "groups/copy-purged", storedGroup({ purgedBefore: T0 }), (g) =>
     groupEdit(g, MEMBER, { displayName: "After purge" }),
   ),
+  onPrivateCopy("owner hands the group over to a member", OWNER, "groups/copy-hand-over", STORED_G1, (g) => groupEdit(g, OWNER, handOver(MEMBER))),
+  {
+    name: "owner hands over with a partial update (what a client sends)",
+    actor: OWNER,
+    seed: [{ path: "groups/copy-hand-over-patch", data: STORED_G1 }],
+    request: patch("groups/copy-hand-over-patch", { ...handOver(OTHER_MEMBER), updatedAt: serverTimestamp(), updatedBy: OWNER }),
+  },
+  onPrivateCopy("new owner hands the group back (a second hand-over replaces the audit pair)", MEMBER, "groups/copy-hand-back", STORED_HANDED_OVER_GROUP, (g) =>
+    groupEdit(g, MEMBER, handOver(OWNER, MEMBER)),
+  ),
+  onPrivateCopy("former owner leaves after the hand-over", OWNER, "groups/copy-former-owner-leaves", STORED_HANDED_OVER_GROUP, (g) =>
+    groupEdit(g, OWNER, { memberIds: [MEMBER, OTHER_MEMBER] }),
+  ),
+  onPrivateCopy("new owner removes the former owner", MEMBER, "groups/copy-new-owner-removes", STORED_HANDED_OVER_GROUP, (g) =>
+    groupEdit(g, MEMBER, { memberIds: [MEMBER, OTHER_MEMBER] }),
+  ),
+  onPrivateCopy("member renames a handed-over group (the audit pair kept as stored)", OTHER_MEMBER, "groups/copy-handed-rename", STORED_HANDED_OVER_GROUP, (g) =>
+    groupEdit(g, OTHER_MEMBER, { displayName: "Porto trip" }),
+  ),
+  onPrivateCopy("the last member (the owner) leaves", OWNER, "groups/copy-last-leaves", STORED_LAST_MEMBER_GROUP, (g) => groupEdit(g, OWNER, { memberIds: [] })),
+  {
+    name: "the last member leaves with arrayRemove (what a client sends)",
+    actor: OWNER,
+    seed: [{ path: "groups/copy-last-leaves-patch", data: STORED_LAST_MEMBER_GROUP }],
+    request: patch("groups/copy-last-leaves-patch", { memberIds: arrayRemove(OWNER), updatedAt: serverTimestamp(), updatedBy: OWNER }),
+  },
   {
     name: "member renames with a partial update",
     actor: MEMBER,
@@ -116,11 +148,14 @@ const badCreates = variations(OWNER, [
   ["create with an unknown key", aliceCreates("extra", { color: "blue" })],
   ["create setting server-owned lastActivityAt", aliceCreates("activity", { lastActivityAt: serverTimestamp() })],
   ["create setting server-owned purgedBefore", aliceCreates("purged", { purgedBefore: serverTimestamp() })],
+  ["create setting server-owned memberNames", aliceCreates("names", { memberNames: { [OWNER]: "Alice", [MEMBER]: "Bob" } })],
   ["create with a client-clock createdAt", aliceCreates("clock-created", { createdAt: clientClock() })],
   ["create with a client-clock updatedAt", aliceCreates("clock-updated", { updatedAt: clientClock() })],
   ["create with updatedBy another user", aliceCreates("updated-by", { updatedBy: MEMBER })],
   ["create already soft-deleted", aliceCreates("deleted", deleteMarks(OWNER))],
   ["create with deletedBy but no deletedAt", aliceCreates("half-deleted", { deletedBy: OWNER })],
+  ["create carrying a hand-over audit pair", aliceCreates("handed", { handedOverAt: serverTimestamp(), handedOverBy: OWNER })],
+  ["create with no members", aliceCreates("empty", { memberIds: [] })],
 ]);
 
 const badEdits: RulesCase[] = [
@@ -132,6 +167,10 @@ const badEdits: RulesCase[] = [
     ["member sets server-owned lastActivityAt", g1Edit(MEMBER, { lastActivityAt: serverTimestamp() })],
     ["member drops server-owned lastActivityAt", write(G1, without(groupEdit(STORED_G1, MEMBER), "lastActivityAt"))],
     ["member sets server-owned purgedBefore", g1Edit(MEMBER, { purgedBefore: serverTimestamp() })],
+    ["member renames another member in memberNames", g1Edit(MEMBER, { memberNames: { ...STORED_G1.memberNames, [OWNER]: "Al" } })],
+    ["member adds a name to memberNames", g1Edit(MEMBER, { memberNames: { ...STORED_G1.memberNames, [STRANGER]: "Dave" } })],
+    ["member drops server-owned memberNames", write(G1, without(groupEdit(STORED_G1, MEMBER), "memberNames"))],
+    ["member sets memberNames on a group without it", write(G_HANDED_OVER, groupEdit(STORED_HANDED_OVER_GROUP, MEMBER, { memberNames: { [MEMBER]: "Bob" } }))],
     ["edit with a client-clock updatedAt", g1Edit(MEMBER, { updatedAt: clientClock() })],
     ["edit keeping the stored updatedAt", g1Edit(MEMBER, { updatedAt: T0 })],
     ["edit signed as another member", g1Edit(MEMBER, { updatedBy: OWNER })],
@@ -142,10 +181,27 @@ const badEdits: RulesCase[] = [
     ["edit with a 101-char name", g1Edit(MEMBER, { displayName: "n".repeat(101) })],
     ["edit without settings", write(G1, without(groupEdit(STORED_G1, MEMBER), "settings"))],
     ["non-owner restores a deleted group", write(G_DELETED, groupEdit(STORED_DELETED_GROUP, MEMBER, restoreMarks))],
+    ["member hands the group to itself", g1Edit(MEMBER, handOver(MEMBER, MEMBER))],
+    ["member hands the group to another member", g1Edit(MEMBER, handOver(OTHER_MEMBER, MEMBER))],
+    ["former owner takes the group back", write(G_HANDED_OVER, groupEdit(STORED_HANDED_OVER_GROUP, OWNER, handOver(OWNER)))],
+    ["new owner rewrites the audit pair", write(G_HANDED_OVER, groupEdit(STORED_HANDED_OVER_GROUP, MEMBER, { handedOverAt: serverTimestamp(), handedOverBy: MEMBER }))],
+    ["member drops the audit pair", write(G_HANDED_OVER, without(groupEdit(STORED_HANDED_OVER_GROUP, MEMBER, { displayName: "x" }), "handedOverAt", "handedOverBy"))],
   ]),
   ...variations(OWNER, [
     ["owner removes itself", g1Edit(OWNER, { memberIds: [MEMBER, OTHER_MEMBER] })],
-    ["owner hands ownership over", g1Edit(OWNER, { ownerId: MEMBER })],
+    ["hand-over without its audit pair", g1Edit(OWNER, { ownerId: MEMBER })],
+    ["hand-over without handedOverBy", g1Edit(OWNER, { ownerId: MEMBER, handedOverAt: serverTimestamp() })],
+    ["hand-over with a client-clock handedOverAt", g1Edit(OWNER, { ...handOver(MEMBER), handedOverAt: clientClock() })],
+    ["hand-over signed as another member", g1Edit(OWNER, handOver(MEMBER, OTHER_MEMBER))],
+    ["hand-over to a non-member", g1Edit(OWNER, handOver(STRANGER))],
+    ["hand-over to someone added in the same write", g1Edit(OWNER, { ...handOver(STRANGER), memberIds: [...STORED_G1.memberIds, STRANGER] })],
+    ["hand-over that also renames", g1Edit(OWNER, { ...handOver(MEMBER), displayName: "Bob's now" })],
+    ["hand-over and leave in one write", g1Edit(OWNER, { ...handOver(MEMBER), memberIds: [MEMBER, OTHER_MEMBER] })],
+    ["audit pair without a hand-over", g1Edit(OWNER, { handedOverAt: serverTimestamp(), handedOverBy: OWNER })],
+    ["hand-over of a soft-deleted group", write(G_DELETED, groupEdit(STORED_DELETED_GROUP, OWNER, handOver(MEMBER)))],
+    ["owner empties the group in one write (others still in it)", g1Edit(OWNER, { memberIds: [] })],
+    ["the last member leaves and renames in one write", write(G_LAST_MEMBER, groupEdit(STORED_LAST_MEMBER_GROUP, OWNER, { memberIds: [], displayName: "Bye" }))],
+    ["the last member leaves and soft-deletes in one write", write(G_LAST_MEMBER, groupEdit(STORED_LAST_MEMBER_GROUP, OWNER, { memberIds: [], ...deleteMarks(OWNER) }))],
     ["soft delete with a client-clock deletedAt", g1Edit(OWNER, { deletedAt: clientClock(), deletedBy: OWNER })],
     ["soft delete signed as another member", g1Edit(OWNER, { deletedAt: serverTimestamp(), deletedBy: MEMBER })],
     ["soft delete without deletedBy", g1Edit(OWNER, { deletedAt: serverTimestamp() })],

@@ -46,6 +46,8 @@ export const G1 = "groups/g1";
 export const G2 = "groups/g2";
 export const G_DELETED = "groups/gDeleted";
 export const G_CROWDED = "groups/gCrowded";
+export const G_HANDED_OVER = "groups/gHandedOver";
+export const G_LAST_MEMBER = "groups/gLastMember";
 
 export function uids(count: number, prefix: string): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(3, "0")}`);
@@ -120,8 +122,13 @@ export function storedProfile(displayName: string): DocumentData {
   return { displayName, createdAt: T0, updatedAt: T0 };
 }
 
-export const STORED_G1 = storedGroup();
+/** g1 as the server keeps it: with its members' names (carol has no profile). */
+export const STORED_G1 = storedGroup({ memberNames: { [OWNER]: "Alice", [MEMBER]: "Bob", [OTHER_MEMBER]: null } });
 export const STORED_DELETED_GROUP = storedGroup({ displayName: "Old trip", memberIds: [OWNER, MEMBER], deletedAt: T1, deletedBy: OWNER });
+/** g1 after alice handed it over to bob: alice is an ordinary member. */
+export const STORED_HANDED_OVER_GROUP = storedGroup({ ownerId: MEMBER, handedOverAt: T1, handedOverBy: OWNER });
+/** alice is the one member left. */
+export const STORED_LAST_MEMBER_GROUP = storedGroup({ memberIds: [OWNER] });
 /** 101 members: more than a client may write, so only the Admin SDK could have made it. */
 export const STORED_CROWDED_GROUP = storedGroup({ displayName: "Crowd", memberIds: [OWNER, ...uids(100, "crowd")] });
 export const STORED_E1 = storedExpense();
@@ -132,6 +139,8 @@ export const WORLD: SeedDoc[] = [
   { path: G2, data: storedGroup({ displayName: "Dave's flat", ownerId: STRANGER, memberIds: [STRANGER], updatedBy: STRANGER }) },
   { path: G_DELETED, data: STORED_DELETED_GROUP },
   { path: G_CROWDED, data: STORED_CROWDED_GROUP },
+  { path: G_HANDED_OVER, data: STORED_HANDED_OVER_GROUP },
+  { path: G_LAST_MEMBER, data: STORED_LAST_MEMBER_GROUP },
   { path: `${G1}/expenses/e1`, data: STORED_E1 },
   { path: `${G1}/expenses/eDeleted`, data: STORED_DELETED_EXPENSE },
   { path: `${G1}/expenses/eFormer`, data: STORED_FORMER_MEMBER_EXPENSE },
@@ -233,8 +242,8 @@ export function restore(stored: DocumentData, by: string, changes: DocumentData 
 
 /** Fields v2 added to what v1 builds write. */
 export const V2_EXPENSE_KEYS = ["version", "baseVersion", "deletedAt", "deletedBy"];
-export const V2_GROUP_KEYS = ["deletedAt", "deletedBy"];
-export const SERVER_GROUP_KEYS = ["lastActivityAt", "purgedBefore"];
+export const V2_GROUP_KEYS = ["deletedAt", "deletedBy", "handedOverAt", "handedOverBy"];
+export const SERVER_GROUP_KEYS = ["lastActivityAt", "purgedBefore", "memberNames"];
 
 /** What a v1 build (before 2.1) sends to create an expense: device clock, no versions, no deletion pair. */
 export function legacyExpense(by: string, overrides: DocumentData = {}): DocumentData {

@@ -1,7 +1,7 @@
 // Writes by app builds from before 2.1 ("v1"), through the real Functions and Firestore
 // emulators: each becomes a well-formed v2 document, and nothing it replaces or deletes is lost.
 import { expect } from "chai";
-import { DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
+import { DocumentData, FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
 import { join } from "node:path";
 import { expenseSchema, groupSchema, keptDeletionSchema } from "../../../core/schemas";
 import { adminDb, clearFirestore, eventually, withoutTriggers } from "../../../tools/emulator";
@@ -119,6 +119,19 @@ describe("legacy (v1) writes (through the emulator)", function () {
     expect((doc.purgedBefore as Timestamp).isEqual(watermark)).to.equal(true);
     expect((doc.lastActivityAt as Timestamp).isEqual(doc.updatedAt)).to.equal(true);
     expect((doc.updatedAt as Timestamp).toMillis()).to.be.greaterThan(daysAgo(1).getTime());
+  });
+
+  it("keeps the audit of a hand-over when the new owner's old build rewrites the group", async () => {
+    await group().update({ ownerId: BOB, handedOverAt: FieldValue.serverTimestamp(), handedOverBy: ALICE, updatedAt: FieldValue.serverTimestamp(), updatedBy: ALICE });
+    const handedOverAt = (await group().get()).get("handedOverAt") as Timestamp;
+    await group().set(legacyGroupFixture(BOB, MEMBERS, daysAgo(1), { displayName: "Bob's trip", updatedBy: BOB }));
+    const doc = await eventually("the group normalized", async () => {
+      const data = (await group().get()).data();
+      return data && "deletedAt" in data ? data : undefined;
+    });
+    expect(doc).to.deep.include({ ownerId: BOB, displayName: "Bob's trip", handedOverBy: ALICE });
+    expect((doc.handedOverAt as Timestamp).isEqual(handedOverAt)).to.equal(true);
+    expect(groupSchema.safeParse(doc).success).to.equal(true);
   });
 
   it("is idempotent and loop-free: a redelivery changes nothing, and the rewrite is normalized once", async () => {

@@ -1,6 +1,8 @@
 // The expense and group triggers, through the real Functions and Firestore emulators.
 import { expect } from "chai";
 import { DocumentData, FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
+import { groupSchema } from "../../../core/schemas";
+import { compareTimestamps } from "../../../core/timestamps";
 import { adminDb, clearFirestore, eventually } from "../../../tools/emulator";
 import { recordRetentionDays } from "../../src/config";
 import { expiryAfter } from "../../src/purge";
@@ -75,6 +77,29 @@ describe("triggers (through the emulator)", function () {
     const joinedAt = (await group().get()).get("updatedAt") as Timestamp;
     await activityReaches(joinedAt);
 
+  });
+
+  it("counts an ownership hand-over as activity", async () => {
+    await group().update({ ownerId: BOB, handedOverAt: FieldValue.serverTimestamp(), handedOverBy: ALICE, updatedAt: FieldValue.serverTimestamp(), updatedBy: ALICE });
+    const handedOverAt = (await group().get()).get("updatedAt") as Timestamp;
+    await activityReaches(handedOverAt);
+    expect((await group().get()).get("deletedAt")).to.equal(null);
+  });
+
+  it("soft-deletes a group its last member left, in the commit that raises activity to the leave", async () => {
+    await group().update({ memberIds: [ALICE], updatedAt: FieldValue.serverTimestamp(), updatedBy: ALICE });
+    await activityReaches((await group().get()).get("updatedAt") as Timestamp);
+    await group().update({ memberIds: [], updatedAt: FieldValue.serverTimestamp(), updatedBy: ALICE });
+    const leftAt = (await group().get()).get("updatedAt") as Timestamp;
+    const deleted = await eventually("the group soft-deleted", async () => {
+      const doc = (await group().get()).data();
+      return doc?.deletedAt ? doc : undefined;
+    });
+    expect(deleted.deletedBy).to.equal(ALICE);
+    expect((deleted.lastActivityAt as Timestamp).isEqual(leftAt)).to.equal(true);
+    // Server time of the deletion's own commit, after the leave.
+    expect(compareTimestamps(deleted.deletedAt as Timestamp, leftAt)).to.be.greaterThan(0);
+    expect(groupSchema.safeParse(deleted).success).to.equal(true);
   });
 
   it("writes a tombstone in step with a soft delete, dated to expire after the record retention, and removes it on restore", async () => {

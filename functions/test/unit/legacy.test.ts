@@ -100,6 +100,12 @@ describe("legacy (v1) writes", () => {
     });
   });
 
+  it("brings back the audit of the latest hand-over, and adds none to a group never handed over", () => {
+    const replaced = { createdAt: at(1), handedOverAt: at(3), handedOverBy: "alice" };
+    expect(normalizedGroupFields(replaced, {}, COMMIT)).to.deep.include({ handedOverAt: at(3), handedOverBy: "alice" });
+    expect(normalizedGroupFields({ createdAt: at(1) }, {}, COMMIT)).to.not.have.any.keys("handedOverAt", "handedOverBy");
+  });
+
   it("names the deleter only when the platform reports a Firebase Auth user", () => {
     expect(authorUid({ authType: "app_user", authId: "bob" })).to.equal("bob");
     for (const author of [

@@ -12,7 +12,7 @@ import {
   syncFields,
   tombstoneFor,
 } from "../../src/expenseActivity";
-import { groupActivityTime, membershipChangesOf } from "../../src/groupActivity";
+import { groupActivityTime, isAbandoned, lastMemberOf, membershipChangesOf } from "../../src/groupActivity";
 
 const at = (seconds: number, nanos = 0) => new Timestamp(1_764_000_000 + seconds, nanos);
 const iso = (ts: Timestamp) => ts.toDate().toISOString();
@@ -118,9 +118,14 @@ describe("group activity", () => {
   const group = { displayName: "Flat", memberIds: ["a", "b"], settings: { defaultCurrency: "EUR", simplifyDebts: true }, updatedAt: at(5) };
   const event = (before: object | undefined, after: object | undefined) => ({ id: "e", time: iso(at(99)), groupId: "g", before, after });
 
-  it("counts a new group and a change to displayName, memberIds or settings, at the write's updatedAt", () => {
+  it("counts a new group and a change to displayName, memberIds, settings or the owner, at the write's updatedAt", () => {
     expect(groupActivityTime(event(undefined, group))?.isEqual(at(5))).to.equal(true);
-    for (const change of [{ displayName: "Flat 2" }, { memberIds: ["a"] }, { settings: { defaultCurrency: "EUR", simplifyDebts: false } }]) {
+    for (const change of [
+      { displayName: "Flat 2" },
+      { memberIds: ["a"] },
+      { settings: { defaultCurrency: "EUR", simplifyDebts: false } },
+      { ownerId: "b", handedOverAt: at(6), handedOverBy: "a" },
+    ]) {
       expect(groupActivityTime(event(group, { ...group, ...change, updatedAt: at(6) }))?.isEqual(at(6)), JSON.stringify(change)).to.equal(true);
     }
   });
@@ -130,6 +135,20 @@ describe("group activity", () => {
     expect(groupActivityTime(event(group, { ...group, purgedBefore: at(7) }))).to.equal(undefined);
     expect(groupActivityTime(event(group, undefined))).to.equal(undefined);
     expect(groupActivityTime(event(group, { ...group, deletedAt: at(8), deletedBy: "a", updatedAt: at(8) }))).to.equal(undefined);
+  });
+
+  it("takes a live group without members for abandoned, and nothing else", () => {
+    expect(isAbandoned({ ...group, memberIds: [], deletedAt: null })).to.equal(true);
+    expect(isAbandoned({ ...group, memberIds: [], deletedAt: at(9) })).to.equal(false);
+    expect(isAbandoned({ ...group, memberIds: ["a"], deletedAt: null })).to.equal(false);
+    // A v1 write not yet normalized has no deletion pair: the normalization's own event decides.
+    expect(isAbandoned({ ...group, memberIds: [] })).to.equal(false);
+    expect(isAbandoned(undefined)).to.equal(false);
+  });
+
+  it("names the member who left last only when updatedBy is a uid", () => {
+    expect(lastMemberOf({ updatedBy: "a" })).to.equal("a");
+    for (const updatedBy of [undefined, "", "a/b", 7]) expect(lastMemberOf({ updatedBy }), String(updatedBy)).to.equal(null);
   });
 });
 
