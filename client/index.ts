@@ -7,4 +7,5 @@ export * from "./readMeter";
 export * from "./replica";
 export * from "./signal";
 export * from "./pollLoop";
+export * from "./serverReads";
 export * from "./sync";

@@ -18,14 +18,13 @@ import {
   doc,
   documentId,
   getDocFromCache,
-  getDocFromServer,
-  getDocsFromServer,
   query,
   waitForPendingWrites,
   where,
 } from "firebase/firestore";
 import { defaultSyncConfig, isInRollout } from "../core/rollout";
 import { Device } from "./device";
+import { docFromServer, docsFromServer } from "./serverReads";
 import {
   ConflictNotification,
   ConflictRecord,
@@ -122,7 +121,7 @@ function awaitsNormalization(snapshot: DocumentSnapshot): boolean {
 
 /** config/sync, read once (at start-up and on every return to the foreground); the default, sync off, while it does not exist. */
 export async function readSyncConfig(device: Device): Promise<SyncConfig> {
-  const snapshot = await getDocFromServer(doc(device.db, "config", "sync"));
+  const snapshot = await docFromServer(doc(device.db, "config", "sync"));
   return snapshot.exists() ? (snapshot.data() as SyncConfig) : defaultSyncConfig();
 }
 
@@ -132,7 +131,7 @@ export async function readSyncConfig(device: Device): Promise<SyncConfig> {
  * cursor may move up to them (an old, quiet group would otherwise resync on every resume).
  */
 export async function fullResync(device: Device, replica: GroupReplica, group: GroupRecord, { meter }: SyncOptions = {}): Promise<void> {
-  const all = await getDocsFromServer(collection(device.db, "groups", replica.groupId, "expenses"));
+  const all = await docsFromServer(collection(device.db, "groups", replica.groupId, "expenses"));
   meter?.result("resync", all.size);
   const records = new Map<string, ExpenseRecord>();
   for (const snapshot of all.docs) {
@@ -156,12 +155,12 @@ export async function fetchDelta(
 ): Promise<void> {
   const since = replica.cursor;
   if (since === null) throw new Error(`group ${replica.groupId} has no cursor: resync it in full first`);
-  const changed = await getDocsFromServer(expensesSinceQuery(device, replica.groupId, since));
+  const changed = await docsFromServer(expensesSinceQuery(device, replica.groupId, since));
   meter?.result("tier3", changed.size);
   const delta = changed.docs.filter((snapshot) => !awaitsNormalization(snapshot)).map((snapshot) => [snapshot.id, expenseOf(snapshot)] as const);
   for (const [id, record] of delta) replica.apply(id, record);
 
-  const tombstones = await getDocsFromServer(tombstonesSinceQuery(device, replica.groupId, minus(since, tombstoneOverlapMs)));
+  const tombstones = await docsFromServer(tombstonesSinceQuery(device, replica.groupId, minus(since, tombstoneOverlapMs)));
   meter?.result("tombstones", tombstones.size);
   const deltaIds = new Set(delta.map(([id]) => id));
   await settleTombstoned(device, replica, tombstones.docs.map((snapshot) => (snapshot.data() as TombstoneRecord).docId).filter((id) => !deltaIds.has(id)), meter);
@@ -179,7 +178,7 @@ async function settleTombstoned(device: Device, replica: GroupReplica, tombstone
   for (let start = 0; start < suspects.length; start += IN_FILTER_MAX) {
     const ids = suspects.slice(start, start + IN_FILTER_MAX);
     const held = new Map(ids.map((id) => [id, replica.expenses.get(id)]));
-    const present = await getDocsFromServer(query(collection(device.db, "groups", replica.groupId, "expenses"), where(documentId(), "in", ids)));
+    const present = await docsFromServer(query(collection(device.db, "groups", replica.groupId, "expenses"), where(documentId(), "in", ids)));
     meter?.result("tier3", present.size);
     const found = new Map(present.docs.map((snapshot) => [snapshot.id, snapshot]));
     for (const id of ids) {
@@ -209,7 +208,7 @@ export interface UnreadNotification {
 }
 
 export async function fetchUnreadNotifications(device: Device, meter?: ReadMeter): Promise<UnreadNotification[]> {
-  const unread = await getDocsFromServer(unreadNotificationsQuery(device));
+  const unread = await docsFromServer(unreadNotificationsQuery(device));
   meter?.result("notifications", unread.size);
   return unread.docs.map((snapshot) => ({ id: snapshot.id, notification: snapshot.data() as ConflictNotification }));
 }
@@ -219,13 +218,13 @@ export async function fetchUnreadNotifications(device: Device, meter?: ReadMeter
  * the purge, by expense id: what restoreKeptDeletion (writes.ts) brings back.
  */
 export async function fetchKeptDeletions(device: Device, groupId: string): Promise<Map<string, KeptDeletionRecord>> {
-  const kept = await getDocsFromServer(collection(device.db, "groups", groupId, "deletedExpenses"));
+  const kept = await docsFromServer(collection(device.db, "groups", groupId, "deletedExpenses"));
   return new Map(kept.docs.map((snapshot) => [snapshot.id, snapshot.data() as KeptDeletionRecord]));
 }
 
 /** The record behind a notification: what won and, in full, what was overwritten. */
 export async function fetchConflict(device: Device, groupId: string, conflictId: string): Promise<ConflictRecord> {
-  const snapshot = await getDocFromServer(doc(device.db, "groups", groupId, "conflicts", conflictId));
+  const snapshot = await docFromServer(doc(device.db, "groups", groupId, "conflicts", conflictId));
   if (!snapshot.exists()) throw new Error(`conflict ${groupId}/${conflictId} does not exist`);
   return snapshot.data() as ConflictRecord;
 }
@@ -372,7 +371,7 @@ export class SyncClient {
    */
   async poll(): Promise<Map<string, CatchUp>> {
     const plan = await this.tier1Plan();
-    const listed = await getDocsFromServer(myGroupsQuery(this.device, plan.since));
+    const listed = await docsFromServer(myGroupsQuery(this.device, plan.since));
     this.meter?.result("tier1", listed.size);
     for (const snapshot of listed.docs) this.store.noteGroup(snapshot.id, snapshot.data() as GroupRecord);
     await this.tier1Read(plan, new Set(listed.docs.map((snapshot) => snapshot.id)));
@@ -392,7 +391,7 @@ export class SyncClient {
    * restored, none of which moves lastActivityAt where this user's query can see it).
    */
   private async tier1Plan(): Promise<Tier1Plan> {
-    const record = await getDocFromServer(membershipRecordRef(this.device));
+    const record = await docFromServer(membershipRecordRef(this.device));
     this.meter?.result("membership", record.exists() ? 1 : 0);
     const changedAt = (record.get("changedAt") as Timestamp | undefined) ?? null;
     const seen = this.store.membershipSeen;
@@ -502,7 +501,7 @@ export class SyncClient {
       do {
         listener.recheck = false;
         const through = this.groups.get(listener.groupId)?.lastActivityAt ?? activity;
-        const tombstones = await getDocsFromServer(tombstonesSinceQuery(this.device, listener.groupId, listener.tombstonesThrough));
+        const tombstones = await docsFromServer(tombstonesSinceQuery(this.device, listener.groupId, listener.tombstonesThrough));
         this.meter?.result("tombstones", tombstones.size);
         await settleTombstoned(this.device, replica, tombstones.docs.map((snapshot) => (snapshot.data() as TombstoneRecord).docId), this.meter);
         listener.tombstonesThrough = laterOf(listener.tombstonesThrough, through);
@@ -529,7 +528,7 @@ export class SyncClient {
     try {
       const cached = await getDocFromCache(groupRef(this.device, groupId)).catch(() => undefined);
       if (cached?.metadata.hasPendingWrites) await waitForPendingWrites(this.device.db).catch(() => undefined);
-      const group = await getDocFromServer(groupRef(this.device, groupId));
+      const group = await docFromServer(groupRef(this.device, groupId));
       this.meter?.result("tier1", group.exists() ? 1 : 0);
       if (group.exists()) return;
     } catch (error) {

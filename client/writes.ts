@@ -12,7 +12,6 @@ import {
   collection,
   deleteField,
   doc,
-  getDocFromServer,
   onSnapshot,
   serverTimestamp,
   setDoc,
@@ -20,6 +19,7 @@ import {
 } from "firebase/firestore";
 import { isDeepStrictEqual } from "node:util";
 import { Device } from "./device";
+import { docFromServer } from "./serverReads";
 import { ExpenseFields, GroupFields, KeptDeletionRecord, expenseFieldsOf, isNormalizedExpense } from "./model";
 
 export interface QueuedWrite {
@@ -175,7 +175,7 @@ export function createExpense(device: Device, groupId: string, expenseId: string
     deletedBy: null,
   });
   // Nobody else can have created it: the id is this device's and createdBy is immutable.
-  return queued(1, write, async () => (await getDocFromServer(ref)).get("createdBy") === device.uid);
+  return queued(1, write, async () => (await docFromServer(ref)).get("createdBy") === device.uid);
 }
 
 /**

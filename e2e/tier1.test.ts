@@ -120,8 +120,10 @@ describe("e2e: Tier 1 at a cold start", function () {
     const store = new LocalStore();
     const meter = new ReadMeter();
     const options = { meter, tier1OverlapMs: 0 };
-    await fleet.client(erinDevice, store, options).resume();
+    const before = fleet.client(erinDevice, store, options);
+    await before.resume();
     expect(store.nameOf(alice.uid)).to.equal("Alice");
+    await before.background();
 
     await renameProfile(aliceDevice, "Alice Liddell").acknowledged;
     await eventually("the new name in both groups", named("Alice Liddell"));
