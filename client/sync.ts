@@ -61,6 +61,14 @@ export const TOMBSTONE_OVERLAP_MS = 3_600_000;
 export const TIER1_OVERLAP_MS = 3_600_000;
 /** Firestore's limit on values in an `in` filter. */
 const IN_FILTER_MAX = 30;
+/**
+ * A poll reads a group again, from this far before its cursor, while its last activity is this
+ * recent (by the device clock). On the emulator a write can become visible only after a later
+ * commit's raise of lastActivityAt, so the delta that moved the cursor to that raise missed it,
+ * and nothing would bring it; production's commit order does not allow that. It costs a group
+ * with fresh activity one more delta per poll for a few seconds.
+ */
+export const POLL_SETTLE_MS = 5_000;
 /** Polling interval of a client outside the realtime rollout: the 30 seconds builds before 2.1 use. */
 export const POLL_INTERVAL_MS = 30_000;
 
@@ -152,10 +160,11 @@ export async function fetchDelta(
   replica: GroupReplica,
   group: GroupRecord,
   { meter, tombstoneOverlapMs = TOMBSTONE_OVERLAP_MS }: SyncOptions = {},
+  reachBackMs = 0,
 ): Promise<void> {
   const since = replica.cursor;
   if (since === null) throw new Error(`group ${replica.groupId} has no cursor: resync it in full first`);
-  const changed = await docsFromServer(expensesSinceQuery(device, replica.groupId, since));
+  const changed = await docsFromServer(expensesSinceQuery(device, replica.groupId, minus(since, reachBackMs)));
   meter?.result("tier3", changed.size);
   const delta = changed.docs.filter((snapshot) => !awaitsNormalization(snapshot)).map((snapshot) => [snapshot.id, expenseOf(snapshot)] as const);
   for (const [id, record] of delta) replica.apply(id, record);
@@ -378,7 +387,13 @@ export class SyncClient {
     const outcomes = new Map<string, CatchUp>();
     // A group Tier 1 did not list has no news: catchUp finds it current without a read.
     await Promise.all(
-      [...this.groups].map(async ([groupId, group]) => outcomes.set(groupId, await catchUp(this.device, this.store.replica(groupId), group, this.options))),
+      [...this.groups].map(async ([groupId, group]) => {
+        const replica = this.store.replica(groupId);
+        const outcome = await catchUp(this.device, replica, group, this.options);
+        const settling = outcome === "current" && group.lastActivityAt !== undefined && Date.now() - group.lastActivityAt.toMillis() < POLL_SETTLE_MS;
+        if (settling) await fetchDelta(this.device, replica, group, this.options, POLL_SETTLE_MS);
+        outcomes.set(groupId, settling ? "delta" : outcome);
+      }),
     );
     this.store.changed.notify();
     return outcomes;

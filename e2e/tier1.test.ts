@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { FieldValue, Timestamp as AdminTimestamp } from "firebase-admin/firestore";
 import { adminDb, clearFirestore, eventually } from "../tools/emulator";
-import { LocalStore, ReadMeter, SyncClient, createProfile, removeMember, renameProfile } from "../client";
+import { LocalStore, ReadMeter, SyncClient, removeMember } from "../client";
 import { Fleet, expensesBy, groupOf, replicaAndServer } from "./support/fleet";
 
 /** Waits until the server has stamped `uid`'s membership record for `groupId`, later than `after`. */
@@ -104,37 +104,6 @@ describe("e2e: Tier 1 at a cold start", function () {
     expect(meter.documents("tier3") - before).to.equal(2);
     const { replica, server } = await replicaAndServer(store.replica(away));
     expect(replica).to.deep.equal(server);
-  });
-
-  it("shows a co-member's new name at its next cold start: the rename raises the groups' lastActivityAt", async () => {
-    const { user: alice, device: aliceDevice } = await fleet.newUser("alice");
-    const { user: erin, device: erinDevice } = await fleet.newUser("erin");
-    await Promise.all([createProfile(aliceDevice, "Alice").acknowledged, createProfile(erinDevice, "Erin").acknowledged]);
-    const members = [alice.uid, erin.uid];
-    const groupIds = [await groupOf(aliceDevice, members, "Flat"), await groupOf(aliceDevice, members, "Trip")];
-    const named = (name: string) => async () => {
-      const groups = await Promise.all(groupIds.map((groupId) => adminDb().doc(`groups/${groupId}`).get()));
-      return groups.every((group) => group.get("memberNames")?.[alice.uid] === name) ? true : undefined;
-    };
-    await eventually("Alice's name in both groups", named("Alice"));
-    const store = new LocalStore();
-    const meter = new ReadMeter();
-    const options = { meter, tier1OverlapMs: 0 };
-    const before = fleet.client(erinDevice, store, options);
-    await before.resume();
-    expect(store.nameOf(alice.uid)).to.equal("Alice");
-    await before.background();
-
-    await renameProfile(aliceDevice, "Alice Liddell").acknowledged;
-    await eventually("the new name in both groups", named("Alice Liddell"));
-    const after = fleet.client(erinDevice, store, options);
-    const cost = await resumeCost(after, meter);
-    expect(cost.tier1, "groups read again since the mark").to.be.at.least(1);
-    // Each group shows the new name: read at the start, or delivered by the listener since the mark.
-    await after.until("the new name in both groups", () =>
-      groupIds.every((groupId) => after.groups.get(groupId)?.memberNames?.[alice.uid] === "Alice Liddell") ? true : undefined,
-    );
-    expect(store.nameOf(alice.uid)).to.equal("Alice Liddell");
   });
 
   it("learns at a cold start that it was removed from a group and that another was deleted, then restored, while it was away", async () => {

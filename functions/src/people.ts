@@ -3,7 +3,7 @@
 // already reads through Tier 1: showing "paid by Alice" costs no extra listener and no read
 // (docs/data-model.md, "Names"). The group trigger keeps the map's keys equal to memberIds (a
 // member who leaves drops out of it); the profile trigger carries a rename into every group.
-import { DocumentData, FieldPath, FieldValue, Firestore, Transaction } from "firebase-admin/firestore";
+import { DocumentData, FieldPath, Firestore, Transaction } from "firebase-admin/firestore";
 import { userSchema } from "../../core/schemas";
 import { isLegacyGroup } from "./legacy";
 import { logNamesCopied } from "./logs";
@@ -69,9 +69,7 @@ export async function handleProfileWrite(db: Firestore, event: ProfileWriteEvent
       const name = profileName(profile.data());
       const copied: unknown = current?.memberNames?.[event.uid];
       if (!isMember || isLegacyGroup(current) || copied === name) return false;
-      // Raised with the name, to this commit's time (later than any mark a device holds), so a
-      // device attaching Tier 1 since its mark at its next start still reads the group again.
-      tx.update(ref, namePath, name, "lastActivityAt", FieldValue.serverTimestamp());
+      tx.update(ref, namePath, name);
       return true;
     });
     if (updated) groupsUpdated += 1;
