@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "functions/lib/**", "artifacts/**", ".emulators/**"] },
+  { ignores: ["**/node_modules/**", "functions/lib/**", "client/dist/**", "demo/dist/**", "artifacts/**", ".emulators/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -30,7 +30,7 @@
 import { FieldValue, Firestore, Timestamp as AdminTimestamp } from "firebase-admin/firestore";
 import { QuerySnapshot, Timestamp, Unsubscribe, collection } from "firebase/firestore";
 import { editFields, expenseFixture, groupFixture } from "../functions/test/support/fixtures";
-import { ChangeSignal, Device, LocalStore, ReadMeter, ReadSource, SyncClient, listenMetered, myGroupsQuery } from "../client";
+import { ChangeSignal, Device, LocalStore, ReadMeter, ReadSource, SyncClient, listenMetered, myGroupsQuery } from "@expense-sync/client";
 import { Fleet, User, replicaAndServer } from "../e2e/support/fleet";
 import { adminDb, clearFirestore, eventually, withoutTriggers } from "../tools/emulator";
 import { costTable, monthlyCost } from "./costModel";

@@ -5,7 +5,7 @@
 // each timed from the writer's commit — the moment its write is acknowledged — to the reader's
 // listener callback. Prints a table and writes artifacts/bench-latency.json. Asserts nothing.
 import { performance } from "node:perf_hooks";
-import { ExpenseRecord, createExpense, editExpense, newExpenseId } from "../client";
+import { ExpenseRecord, createExpense, editExpense, newExpenseId } from "@expense-sync/client";
 import { Fleet, dinner, groupOf } from "../e2e/support/fleet";
 import { wholeNumber } from "../tools/cli";
 import { InnerRun, percentile, runBenchmark, table, writeArtifact } from "./harness";

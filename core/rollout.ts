@@ -1,7 +1,8 @@
 // Who gets the new realtime sync. Every client platform must reach the same answer for the same
 // user, so the decision is a pure function of `config/sync` and the uid, specified byte for byte
 // in docs/rollout.md and pinned by the test vectors in docs/rollout-buckets.json.
-import { createHash } from "node:crypto";
+// Pure-JS SHA-256: synchronous on every platform (Web Crypto's digest is async, node:crypto is Node only).
+import { sha256 } from "@noble/hashes/sha2";
 import { SyncConfig } from "./schemas";
 
 /** Hashed before the uid, so rollout buckets are independent of any other uid hash we use. */
@@ -19,7 +20,8 @@ export function defaultSyncConfig(): SyncConfig {
 
 /** SHA-256 of the UTF-8 bytes of prefix + uid; its first 4 bytes as a big-endian unsigned int. */
 export function rolloutHash32(uid: string): number {
-  return createHash("sha256").update(ROLLOUT_HASH_PREFIX + uid, "utf8").digest().readUInt32BE(0);
+  const digest = sha256(new TextEncoder().encode(ROLLOUT_HASH_PREFIX + uid));
+  return new DataView(digest.buffer, digest.byteOffset, 4).getUint32(0);
 }
 
 /** The uid's stable bucket, 0..99. */

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { DocumentData, Timestamp as AdminTimestamp } from "firebase-admin/firestore";
 import { FirestoreError, doc, serverTimestamp, updateDoc } from "firebase/firestore";
 import { adminDb, clearFirestore, eventually } from "../tools/emulator";
-import { Device, SyncClient, editExpense, fetchConflict, fetchUnreadNotifications, markNotificationRead, softDeleteExpense } from "../client";
+import { Device, SyncClient, editExpense, fetchConflict, fetchUnreadNotifications, markNotificationRead, softDeleteExpense } from "@expense-sync/client";
 import { Fleet, dinner, expensesBy, groupOf, serverExpenses } from "./support/fleet";
 
 describe("e2e: concurrent offline edits", function () {

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { FirestoreError, doc, getDocFromServer } from "firebase/firestore";
 import { compareTimestamps } from "../core/timestamps";
 import { adminDb, clearFirestore, eventually } from "../tools/emulator";
-import { GroupRecord, LocalStore, ReadMeter, SyncClient, createProfile, handOverGroup, removeMember, renameProfile } from "../client";
+import { GroupRecord, LocalStore, ReadMeter, SyncClient, createProfile, handOverGroup, removeMember, renameProfile } from "@expense-sync/client";
 import { Fleet, groupOf } from "./support/fleet";
 
 /** The error code a write's acknowledgement fails with, or undefined when it is committed. */

@@ -27,7 +27,7 @@ import {
   restoreExpense,
   restoreKeptDeletion,
   softDeleteExpense,
-} from "../client";
+} from "@expense-sync/client";
 import { LegacyDevice, legacyViewOf } from "./support/legacyDevice";
 import { Fleet, canonical, dinner, expensesBy, groupListed, groupOf, replicaAndServer, serverExpenses } from "./support/fleet";
 

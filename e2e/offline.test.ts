@@ -6,7 +6,7 @@ import { FieldValue, Timestamp as AdminTimestamp } from "firebase-admin/firestor
 import { getDocFromCache } from "firebase/firestore";
 import { randomUUID } from "node:crypto";
 import { adminDb, clearFirestore, emulatorHostsFromEnv, eventually } from "../tools/emulator";
-import { Device, GroupReplica, SyncClient, createExpense, editExpense, expenseRef, newExpenseId } from "../client";
+import { Device, GroupReplica, SyncClient, createExpense, editExpense, expenseRef, newExpenseId } from "@expense-sync/client";
 import { FlakyLink } from "./support/flakyLink";
 import { Fleet, dinner, expensesBy, groupOf, replicaAndServer, serverExpenses } from "./support/fleet";
 

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { FirestoreError, collection, doc, getDocFromServer, getDocsFromServer, onSnapshot } from "firebase/firestore";
 import { clearFirestore } from "../tools/emulator";
-import { createExpense, editExpense, expensesSinceQuery, myGroupsQuery, newExpenseId, removeMember } from "../client";
+import { createExpense, editExpense, expensesSinceQuery, myGroupsQuery, newExpenseId, removeMember } from "@expense-sync/client";
 import { Fleet, dinner, expensesBy, groupOf, replicaAndServer } from "./support/fleet";
 
 describe("e2e: real-time sync between devices", function () {

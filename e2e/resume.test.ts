@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { Timestamp as AdminTimestamp } from "firebase-admin/firestore";
 import { purgeExpired } from "../functions/src/purge";
 import { adminDb, clearFirestore, eventually } from "../tools/emulator";
-import { ReadMeter, createExpense, editExpense, newExpenseId, restoreExpense, softDeleteExpense } from "../client";
+import { ReadMeter, createExpense, editExpense, newExpenseId, restoreExpense, softDeleteExpense } from "@expense-sync/client";
 import { Fleet, dinner, expensesBy, groupOf, replicaAndServer, serverExpenses } from "./support/fleet";
 
 const DAY_MS = 86_400_000;

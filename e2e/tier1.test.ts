@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { FieldValue, Timestamp as AdminTimestamp } from "firebase-admin/firestore";
 import { adminDb, clearFirestore, eventually } from "../tools/emulator";
-import { LocalStore, ReadMeter, SyncClient, removeMember } from "../client";
+import { LocalStore, ReadMeter, SyncClient, removeMember } from "@expense-sync/client";
 import { Fleet, expensesBy, groupOf, replicaAndServer } from "./support/fleet";
 
 /** Waits until the server has stamped `uid`'s membership record for `groupId`, later than `after`. */

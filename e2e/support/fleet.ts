@@ -21,7 +21,7 @@ import {
   createGroup,
   newExpenseId,
   newGroupId,
-} from "../../client";
+} from "@expense-sync/client";
 import { LegacyDevice, LegacyDeviceOptions } from "./legacyDevice";
 
 /** Every device open in this process, whichever fleet opened it. */

@@ -17,7 +17,7 @@ import {
   groupRef,
   newExpenseId,
   newGroupId,
-} from "../../client";
+} from "@expense-sync/client";
 
 /** An expense as a v1 build knows it. */
 export type LegacyExpense = LegacyExpenseWrite<Timestamp>;

@@ -7,6 +7,12 @@ export class ChangeSignal {
     for (const wake of [...this.waiters]) wake();
   }
 
+  /** Calls `listener` after every change until the returned function is called. */
+  subscribe(listener: () => void): () => void {
+    this.waiters.add(listener);
+    return () => void this.waiters.delete(listener);
+  }
+
   /** Resolves with the first non-undefined value of `probe`, re-checked after every change; rejects after the deadline. */
   until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
     return new Promise<T>((resolve, reject) => {

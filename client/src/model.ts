@@ -1,10 +1,11 @@
 // The documents as a client reads them: the shared schemas' types with the web SDK's Timestamp
 // (docs/data-model.md), and the one ordering every cursor decision rests on.
 import { DocumentData, Timestamp } from "firebase/firestore";
-import { Conflict, Expense, Group, KeptDeletion, MembershipRecord, Notification, Tombstone } from "../core/schemas";
+import { Conflict, Expense, Group, KeptDeletion, MembershipRecord, Notification, Tombstone } from "../../core/schemas";
+import { compareTimestamps, isTimestamp } from "../../core/timestamps";
 
-export type { GroupSettings, SyncConfig } from "../core/schemas";
-export { compareTimestamps, laterOf } from "../core/timestamps";
+export type { GroupSettings, SyncConfig } from "../../core/schemas";
+export { compareTimestamps, laterOf } from "../../core/timestamps";
 
 /** An expense as the server stores it: the user's fields plus the sync fields. */
 export type ExpenseRecord = Expense<Timestamp>;
@@ -42,4 +43,19 @@ export function isNormalizedExpense(data: DocumentData | undefined): boolean {
 export function expenseFieldsOf(data: DocumentData): ExpenseFields {
   const { description, amountMinor, currency, paidBy, splits, spentAt, category } = data as ExpenseFields;
   return { description, amountMinor, currency, paidBy, splits, spentAt, ...(category === undefined ? {} : { category }) };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** Whether two Firestore field values are equal: maps and arrays by content, timestamps to the nanosecond. */
+export function sameFieldValue(a: unknown, b: unknown): boolean {
+  if (isTimestamp(a) && isTimestamp(b)) return compareTimestamps(a, b) === 0;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => sameFieldValue(item, b[index]));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => key in b && sameFieldValue(a[key], b[key]));
+  }
+  return Object.is(a, b);
 }

@@ -1,10 +1,26 @@
 // The device's local database: the user's groups as Tier 1 last delivered them, with the mark a
 // cold start reads Tier 1 from; per group, the server's expenses as last seen, and the two marks
-// that say how far the device is in sync. It outlives app restarts (a new Device reuses it); in a
-// real app it is SQLite / IndexedDB, here a Map.
+// that say how far the device is in sync. It lives in memory and outlives app sessions; every
+// change fires `changed`, and toSnapshot()/fromSnapshot() carry it across restarts (storage.ts
+// keeps it in IndexedDB in a browser).
 import { Timestamp } from "firebase/firestore";
 import { ChangeSignal } from "./signal";
 import { ExpenseRecord, GroupRecord, compareTimestamps, laterOf } from "./model";
+import { StoredValue, fromStored, toStored } from "./storedValues";
+
+/** The layout toSnapshot() writes; a snapshot of another one is not read (the device syncs afresh). */
+export const STORE_SNAPSHOT_FORMAT = 1;
+
+/** A LocalStore as plain JSON. */
+export interface StoreSnapshot {
+  format: number;
+  tier1Mark: StoredValue;
+  /** Absent: the membership record was never read. */
+  membershipSeen?: StoredValue;
+  groups: Record<string, StoredValue>;
+  names: Record<string, string>;
+  replicas: Record<string, { cursor: StoredValue; syncedActivityAt: StoredValue; expenses: Record<string, StoredValue> }>;
+}
 
 export class GroupReplica {
   /** Expense id → the server's document, soft-deleted ones included (they can be restored). */
@@ -45,7 +61,18 @@ export class GroupReplica {
   }
 
   advanceCursor(to: Timestamp | null): void {
-    this.cursor = laterOf(this.cursor, to);
+    const moved = laterOf(this.cursor, to);
+    if (moved === this.cursor) return;
+    this.cursor = moved;
+    this.changed.notify();
+  }
+
+  /** The replica is current through the group's activity up to `at`. */
+  noteSyncedThrough(at: Timestamp | null | undefined): void {
+    const moved = laterOf(this.syncedActivityAt, at);
+    if (moved === this.syncedActivityAt) return;
+    this.syncedActivityAt = moved;
+    this.changed.notify();
   }
 
   /** After a full resync: the server's set replaces the local one. */
@@ -77,6 +104,12 @@ export class LocalStore {
   tier1Mark: Timestamp | null = null;
   /** The membership record's changedAt as last read (null: there was none); undefined: never read. */
   membershipSeen?: Timestamp | null;
+
+  /** The membership record's changedAt a Tier-1 read was planned from (null: there was none). */
+  noteMembershipSeen(changedAt: Timestamp | null): void {
+    this.membershipSeen = changedAt;
+    this.changed.notify();
+  }
 
   /** Takes a group as Tier 1 delivered it: moves the mark, and remembers the names it shows. */
   noteGroup(groupId: string, group: GroupRecord): void {
@@ -112,5 +145,39 @@ export class LocalStore {
 
   groupIds(): string[] {
     return [...this.replicas.keys()];
+  }
+
+  toSnapshot(): StoreSnapshot {
+    const mapOf = <T>(entries: Iterable<[string, T]>, stored: (value: T) => StoredValue) => Object.fromEntries([...entries].map(([key, value]) => [key, stored(value)]));
+    return {
+      format: STORE_SNAPSHOT_FORMAT,
+      tier1Mark: toStored(this.tier1Mark),
+      ...(this.membershipSeen === undefined ? {} : { membershipSeen: toStored(this.membershipSeen) }),
+      groups: mapOf(this.groups, toStored),
+      names: Object.fromEntries(this.knownNames),
+      replicas: Object.fromEntries(
+        [...this.replicas].map(([groupId, replica]) => [
+          groupId,
+          { cursor: toStored(replica.cursor), syncedActivityAt: toStored(replica.syncedActivityAt), expenses: mapOf(replica.expenses, toStored) },
+        ]),
+      ),
+    };
+  }
+
+  /** The store a snapshot describes; an empty one for a snapshot of another format (nothing is lost: the device syncs afresh). */
+  static fromSnapshot(snapshot: StoreSnapshot | undefined): LocalStore {
+    const store = new LocalStore();
+    if (snapshot?.format !== STORE_SNAPSHOT_FORMAT) return store;
+    store.tier1Mark = fromStored(snapshot.tier1Mark) as Timestamp | null;
+    if ("membershipSeen" in snapshot) store.membershipSeen = fromStored(snapshot.membershipSeen as StoredValue) as Timestamp | null;
+    for (const [groupId, group] of Object.entries(snapshot.groups)) store.groups.set(groupId, fromStored(group) as GroupRecord);
+    for (const [uid, name] of Object.entries(snapshot.names)) store.knownNames.set(uid, name);
+    for (const [groupId, stored] of Object.entries(snapshot.replicas)) {
+      const replica = store.replica(groupId);
+      for (const [id, expense] of Object.entries(stored.expenses)) replica.expenses.set(id, fromStored(expense) as ExpenseRecord);
+      replica.cursor = fromStored(stored.cursor) as Timestamp | null;
+      replica.syncedActivityAt = fromStored(stored.syncedActivityAt) as Timestamp | null;
+    }
+    return store;
   }
 }

@@ -17,10 +17,9 @@ import {
   setDoc,
   updateDoc,
 } from "firebase/firestore";
-import { isDeepStrictEqual } from "node:util";
 import { Device } from "./device";
 import { docFromServer } from "./serverReads";
-import { ExpenseFields, GroupFields, KeptDeletionRecord, expenseFieldsOf, isNormalizedExpense } from "./model";
+import { ExpenseFields, GroupFields, KeptDeletionRecord, expenseFieldsOf, isNormalizedExpense, sameFieldValue } from "./model";
 
 export interface QueuedWrite {
   /** The version the document has after this write (expenses only; 0 for other documents). */
@@ -62,8 +61,8 @@ function queued(version: number, write: Promise<void>, landed?: () => Promise<bo
     if (landed && isRefusal(error) && (await landed())) return;
     throw error;
   });
-  // Handled for Node's sake until the caller awaits it: a refused write must not crash the
-  // process while nobody is waiting on it (the caller still sees the rejection).
+  // Handled until the caller awaits it: a refused write must not crash a Node process or log an
+  // unhandled rejection in a page while nobody is waiting on it (the caller still sees the rejection).
   acknowledged.catch(() => undefined);
   return { version, acknowledged };
 }
@@ -82,7 +81,7 @@ function holdsUpdate(stored: DocumentSnapshot, device: Device, version: number, 
     stored.get("updatedBy") === device.uid &&
     stored.get("version") === version &&
     stored.get("baseVersion") === version - 1 &&
-    Object.entries(expected).every(([field, value]) => isDeepStrictEqual(stored.get(field), value))
+    Object.entries(expected).every(([field, value]) => sameFieldValue(stored.get(field), value))
   );
 }
 

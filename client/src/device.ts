@@ -1,5 +1,6 @@
 // One "device": its own Firebase app instance (so its own auth session, Firestore client, local
-// cache and write queue), signed in as one user, talking to the emulator suite.
+// cache and write queue), signed in as one user, talking to the emulator suite. In a browser the
+// cache can be persistent (IndexedDB), so the write queue survives a closed tab.
 import { FirebaseApp, deleteApp, initializeApp } from "firebase/app";
 import { Auth, connectAuthEmulator, createUserWithEmailAndPassword, getAuth, signInWithEmailAndPassword } from "firebase/auth";
 import {
@@ -9,10 +10,11 @@ import {
   enableNetwork,
   initializeFirestore,
   memoryLocalCache,
+  persistentLocalCache,
+  persistentMultipleTabManager,
   terminate,
   waitForPendingWrites,
 } from "firebase/firestore";
-import { randomUUID } from "node:crypto";
 
 export interface Credentials {
   email: string;
@@ -45,6 +47,12 @@ export interface DeviceOptions {
   /** The (demo-) project the emulators serve. */
   projectId: string;
   hosts: EmulatorHosts;
+  /**
+   * "memory" (default; Node has nothing else): the cache and the write queue end with the device.
+   * "persistent" (browsers): both live in IndexedDB under the label, so a device opened again with
+   * the same label and project finds the writes it had queued, and the signed-in session.
+   */
+  cache?: "memory" | "persistent";
 }
 
 export class Device {
@@ -61,15 +69,21 @@ export class Device {
   ) {}
 
   static async open(options: DeviceOptions): Promise<Device> {
-    const app = initializeApp({ apiKey: "demo-key", projectId: options.projectId }, `${options.label}-${randomUUID()}`);
+    const persistent = options.cache === "persistent";
+    // The persistent cache is keyed by the app's name: it must be the same after a restart.
+    const name = persistent ? options.label : `${options.label}-${globalThis.crypto.randomUUID()}`;
+    const app = initializeApp({ apiKey: "demo-key", projectId: options.projectId }, name);
     try {
       const auth = getAuth(app);
       const { auth: authAt, firestore: firestoreAt } = options.hosts;
       connectAuthEmulator(auth, `http://${urlHost(authAt.host)}:${authAt.port}`, { disableWarnings: true });
-      // memoryLocalCache is Node's default; named here because the offline queue lives in it.
-      const db = initializeFirestore(app, { localCache: memoryLocalCache() });
+      const localCache = persistent ? persistentLocalCache({ tabManager: persistentMultipleTabManager() }) : memoryLocalCache();
+      const db = initializeFirestore(app, { localCache });
       connectFirestoreEmulator(db, urlHost(firestoreAt.host), firestoreAt.port);
       const { email, password } = options.credentials;
+      // A restored session needs no network: a device reopened offline still starts.
+      await auth.authStateReady();
+      if (!options.signUp && auth.currentUser?.email === email.toLowerCase()) return new Device(options.label, app, auth, db, auth.currentUser.uid);
       const credential = options.signUp
         ? await createUserWithEmailAndPassword(auth, email, password)
         : await signInWithEmailAndPassword(auth, email, password);

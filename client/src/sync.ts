@@ -8,6 +8,7 @@
 // as a query and Tier 3 for the groups with news. Either way, an expense without a version is a
 // v1 build's write the server has not normalized yet, and is left for its normalized version.
 import {
+  DocumentData,
   DocumentReference,
   DocumentSnapshot,
   FirestoreError,
@@ -18,11 +19,12 @@ import {
   doc,
   documentId,
   getDocFromCache,
+  getDocsFromCache,
   query,
   waitForPendingWrites,
   where,
 } from "firebase/firestore";
-import { defaultSyncConfig, isInRollout } from "../core/rollout";
+import { defaultSyncConfig, isInRollout } from "../../core/rollout";
 import { Device } from "./device";
 import { docFromServer, docsFromServer } from "./serverReads";
 import {
@@ -71,6 +73,8 @@ const IN_FILTER_MAX = 30;
 export const POLL_SETTLE_MS = 5_000;
 /** Polling interval of a client outside the realtime rollout: the 30 seconds builds before 2.1 use. */
 export const POLL_INTERVAL_MS = 30_000;
+/** Delta sync interval in battery-saver mode: no listener holds a connection open in between. */
+export const BATTERY_SAVER_INTERVAL_MS = 300_000;
 
 export type CatchUp = "current" | "delta" | "full-resync";
 export type SyncMode = "realtime" | "polling";
@@ -89,6 +93,8 @@ export interface SyncOptions {
    * that session (Tier 1 still shows which groups have news).
    */
   catchUp?: "resume" | "open";
+  /** Delta sync interval in battery-saver mode; default BATTERY_SAVER_INTERVAL_MS. */
+  batterySaverIntervalMs?: number;
 }
 
 /** Deletions the cursor may not have seen were purged: only a full read is right. */
@@ -147,7 +153,7 @@ export async function fullResync(device: Device, replica: GroupReplica, group: G
     if (record) records.set(snapshot.id, record);
   }
   replica.replaceAll(records, laterOf(laterOf(maxUpdatedAt(records.values()), group.lastActivityAt), group.purgedBefore));
-  replica.syncedActivityAt = laterOf(replica.syncedActivityAt, group.lastActivityAt ?? null);
+  replica.noteSyncedThrough(group.lastActivityAt);
 }
 
 /**
@@ -174,7 +180,7 @@ export async function fetchDelta(
   const deltaIds = new Set(delta.map(([id]) => id));
   await settleTombstoned(device, replica, tombstones.docs.map((snapshot) => (snapshot.data() as TombstoneRecord).docId).filter((id) => !deltaIds.has(id)), meter);
   replica.advanceCursor(laterOf(maxUpdatedAt(delta.map(([, record]) => record)), group.lastActivityAt));
-  replica.syncedActivityAt = laterOf(replica.syncedActivityAt, group.lastActivityAt ?? null);
+  replica.noteSyncedThrough(group.lastActivityAt);
 }
 
 /**
@@ -214,6 +220,15 @@ export async function catchUp(device: Device, replica: GroupReplica, group: Grou
 export interface UnreadNotification {
   id: string;
   notification: ConflictNotification;
+}
+
+/**
+ * The group's expenses this device has written and the server has not yet acknowledged, from the
+ * local cache (no read is billed): what the app shows as "pending" beside the replica.
+ */
+export async function pendingExpenseWrites(device: Device, groupId: string): Promise<Array<[string, DocumentData]>> {
+  const cached = await getDocsFromCache(collection(device.db, "groups", groupId, "expenses"));
+  return cached.docs.filter((snapshot) => snapshot.metadata.hasPendingWrites).map((snapshot) => [snapshot.id, snapshot.data()]);
 }
 
 export async function fetchUnreadNotifications(device: Device, meter?: ReadMeter): Promise<UnreadNotification[]> {
@@ -283,6 +298,11 @@ export class SyncClient {
   notifications: UnreadNotification[] = [];
   /** How the session syncs, as foreground() last decided. */
   mode?: SyncMode;
+  /**
+   * Battery saver: no listeners, a polling round every batterySaverIntervalMs instead, whatever
+   * the rollout says. Takes effect at the next foreground() (setBatterySaver calls it).
+   */
+  batterySaver = false;
   private syncConfig?: SyncConfig;
   private stopTier1?: Unsubscribe;
   private tier2?: Tier2Listener;
@@ -307,6 +327,16 @@ export class SyncClient {
     return this.tier2?.groupId;
   }
 
+  /** Snapshot listeners attached now: at most two (Tier 1 and the active group's Tier 2). */
+  get listenerCount(): number {
+    return (this.stopTier1 ? 1 : 0) + (this.tier2 ? 1 : 0);
+  }
+
+  /** Whether a polling loop (outside the rollout, or battery saver) is running. */
+  get polls(): boolean {
+    return this.polling !== undefined;
+  }
+
   /** Waits (listener-driven) for a state of the client; see ChangeSignal.until. */
   until<T>(what: string, probe: () => T | undefined, timeoutMs?: number): Promise<T> {
     return this.store.changed.until(what, probe, timeoutMs);
@@ -319,16 +349,23 @@ export class SyncClient {
    */
   async foreground(activeGroupId?: string, pollIntervalMs = POLL_INTERVAL_MS): Promise<SyncMode> {
     this.syncConfig = await readSyncConfig(this.device).catch(() => this.syncConfig ?? defaultSyncConfig());
-    const mode: SyncMode = isInRollout(this.syncConfig, this.device.uid) ? "realtime" : "polling";
+    const mode: SyncMode = !this.batterySaver && isInRollout(this.syncConfig, this.device.uid) ? "realtime" : "polling";
     if (mode === "realtime") {
       await this.stopPolling();
       await this.resume(activeGroupId);
     } else {
       this.detachListeners();
-      await this.startPolling(pollIntervalMs);
+      await this.startPolling(this.batterySaver ? (this.options.batterySaverIntervalMs ?? BATTERY_SAVER_INTERVAL_MS) : pollIntervalMs);
     }
     this.mode = mode;
     return mode;
+  }
+
+  /** Switches battery saver on or off and syncs again the way it now decides, keeping the active group. */
+  async setBatterySaver(on: boolean, pollIntervalMs = POLL_INTERVAL_MS): Promise<SyncMode> {
+    const active = this.activeGroupId;
+    this.batterySaver = on;
+    return this.foreground(active, pollIntervalMs);
   }
 
   /**
@@ -422,7 +459,7 @@ export class SyncClient {
    */
   private async tier1Read(plan: Tier1Plan, listed: Set<string>): Promise<void> {
     if (plan.since === null) await Promise.all([...this.groups.keys()].filter((groupId) => !listed.has(groupId)).map((groupId) => this.confirmGroupLeft(groupId)));
-    this.store.membershipSeen = plan.membershipChangedAt;
+    this.store.noteMembershipSeen(plan.membershipChangedAt);
   }
 
   private async stopPolling(): Promise<void> {
@@ -437,7 +474,7 @@ export class SyncClient {
    * reach the replica.
    */
   async background(flushTimeoutMs = 5_000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, flushTimeoutMs)));
     if (this.device.online) await Promise.race([this.device.flushed(), deadline]);
     clearTimeout(timer);
@@ -489,7 +526,7 @@ export class SyncClient {
     const listener = this.tier2;
     if (listener?.groupId === groupId && listener.current && group.lastActivityAt) {
       const replica = this.store.replica(groupId);
-      replica.syncedActivityAt = laterOf(replica.syncedActivityAt, group.lastActivityAt);
+      replica.noteSyncedThrough(group.lastActivityAt);
       // After the Tier-2 callbacks of the same snapshot, which are queued before this one's return.
       const activity = group.lastActivityAt;
       setTimeout(() => this.checkTombstonesIfUnexplained(listener, replica, group, activity), 0);

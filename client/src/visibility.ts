@@ -1,0 +1,60 @@
+// Foreground-only sync in a browser: listeners are open only while the page is visible (Page
+// Visibility API). Hiding the page detaches them (background); showing it again syncs the way
+// the rollout decides, catching up what happened meanwhile and reopening the group that was
+// active. Transitions run one at a time, in the order the page went through them.
+
+/** What the page offers: `document` in a browser. */
+export interface VisibilitySource {
+  readonly hidden: boolean;
+  addEventListener(type: "visibilitychange", listener: () => void): void;
+  removeEventListener(type: "visibilitychange", listener: () => void): void;
+}
+
+/** What visibility drives: a SyncClient. */
+export interface ForegroundSession {
+  readonly activeGroupId?: string;
+  foreground(activeGroupId?: string): Promise<unknown>;
+  background(): Promise<void>;
+}
+
+export interface VisibilityFollower {
+  /** Resolves when every transition so far has finished. */
+  settled(): Promise<void>;
+  /** Stops following; the session is left as the last transition put it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings `session` to the foreground now if the page is visible, then follows the page.
+ * `onError` gets a transition's failure (a foreground while the network is down, say); the next
+ * transition runs regardless.
+ */
+export function followVisibility(session: ForegroundSession, page: VisibilitySource, onError: (error: unknown) => void = () => undefined): VisibilityFollower {
+  let chain = Promise.resolve();
+  // The group to reopen: the one active when the page was last hidden.
+  let activeGroupId = session.activeGroupId;
+  let visible = false;
+  const apply = (): void => {
+    const nowVisible = !page.hidden;
+    if (nowVisible === visible) return;
+    visible = nowVisible;
+    chain = chain
+      .then(async () => {
+        if (nowVisible) await session.foreground(activeGroupId);
+        else {
+          activeGroupId = session.activeGroupId ?? activeGroupId;
+          await session.background();
+        }
+      })
+      .catch(onError);
+  };
+  page.addEventListener("visibilitychange", apply);
+  apply();
+  return {
+    settled: () => chain,
+    async stop() {
+      page.removeEventListener("visibilitychange", apply);
+      await chain;
+    },
+  };
+}
