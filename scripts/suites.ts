@@ -8,10 +8,14 @@ export const UNIT_SPECS = [
   "monitoring/test/unit/**/*.test.ts",
 ];
 
+/** The demo app in headless Chromium (`npm run test:browser` runs it alone). */
+export const BROWSER_SPECS = "browser/**/*.test.ts";
+
 export const EMULATOR_SPECS = [
   "tools/test/integration/**/*.test.ts",
   "functions/test/integration/**/*.test.ts",
   "monitoring/test/integration/**/*.test.ts",
   "rules-tests/**/*.test.ts",
   "e2e/**/*.test.ts",
+  BROWSER_SPECS,
 ];

@@ -70,7 +70,13 @@ export interface StoreSaver {
  * at a time, so an older snapshot never overwrites a newer one. `onError` gets a failed save; the
  * next change tries again.
  */
-export function keepStoreSaved(store: LocalStore, storage: StoreStorage, { delayMs = 250, onError = (_error: unknown) => undefined } = {}): StoreSaver {
+export interface StoreSaverOptions {
+  /** How long after a change the save runs; default 250 ms. */
+  delayMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+export function keepStoreSaved(store: LocalStore, storage: StoreStorage, { delayMs = 250, onError = () => undefined }: StoreSaverOptions = {}): StoreSaver {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let saving = Promise.resolve();
   const save = (): Promise<void> => {

@@ -73,6 +73,8 @@ const IN_FILTER_MAX = 30;
 export const POLL_SETTLE_MS = 5_000;
 /** Polling interval of a client outside the realtime rollout: the 30 seconds builds before 2.1 use. */
 export const POLL_INTERVAL_MS = 30_000;
+/** When a client looks for the notification of a conflict it saw happen, after each previous look. */
+export const CONFLICT_NOTIFICATION_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000];
 /** Delta sync interval in battery-saver mode: no listener holds a connection open in between. */
 export const BATTERY_SAVER_INTERVAL_MS = 300_000;
 
@@ -307,6 +309,7 @@ export class SyncClient {
   private stopTier1?: Unsubscribe;
   private tier2?: Tier2Listener;
   private polling?: PollLoop;
+  private stopped = false;
 
   readonly meter?: ReadMeter;
 
@@ -379,20 +382,53 @@ export class SyncClient {
     const outcomes = new Map<string, CatchUp>();
     const others = this.options.catchUp === "open" ? [] : [...this.groups].filter(([groupId]) => groupId !== activeGroupId);
     await Promise.all(others.map(async ([groupId, group]) => outcomes.set(groupId, await catchUp(this.device, this.store.replica(groupId), group, this.options))));
-    this.notifications = await fetchUnreadNotifications(this.device, this.meter);
+    await this.refreshNotifications();
     if (activeGroupId) outcomes.set(activeGroupId, await this.open(activeGroupId));
     return outcomes;
   }
 
-  /** Makes `groupId` the active group: catches it up, then listens to its expenses and tombstones (Tier 2). */
+  /**
+   * Makes `groupId` the active group: catches it up, then, when the session syncs in realtime,
+   * listens to its expenses (Tier 2). A polling session just catches it up; its rounds keep it current.
+   */
   async open(groupId: string): Promise<CatchUp> {
     this.closeTier2();
     const group = this.groups.get(groupId);
     if (!group) throw new Error(`group ${groupId} is not among ${this.device.label}'s groups`);
     const replica = this.store.replica(groupId);
     const outcome = await catchUp(this.device, replica, group, this.options);
-    await this.attachTier2(replica);
+    if (this.mode !== "polling") await this.attachTier2(replica);
     return outcome;
+  }
+
+  /** Reads the unread conflict notifications again (resume() does it on every return to the foreground). */
+  async refreshNotifications(): Promise<UnreadNotification[]> {
+    this.notifications = await fetchUnreadNotifications(this.device, this.meter);
+    this.store.changed.notify();
+    return this.notifications;
+  }
+
+  /**
+   * Tier 2 replaced this user's version of an expense with another user's write made from an
+   * older version: a concurrent edit, which the server records as a conflict with a notification
+   * for this user.
+   */
+  private overwroteMine(held: ExpenseRecord, incoming: ExpenseRecord): boolean {
+    return held.updatedBy === this.device.uid && incoming.updatedBy !== this.device.uid && incoming.baseVersion < held.version;
+  }
+
+  /**
+   * The notification is committed by the server's trigger a moment after the write that caused
+   * it, so it is read a few times, further apart each time, until it is there: a handful of reads
+   * per conflict, and no listener beyond the two.
+   */
+  private async awaitConflictNotification(expenseId: string): Promise<void> {
+    for (const delayMs of CONFLICT_NOTIFICATION_DELAYS_MS) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (this.stopped) return;
+      const unread = await this.refreshNotifications().catch(() => []);
+      if (unread.some(({ notification }) => notification.expenseId === expenseId)) return;
+    }
   }
 
   /**
@@ -621,7 +657,9 @@ export class SyncClient {
             else if (!change.doc.metadata.hasPendingWrites && !awaitsNormalization(change.doc)) {
               const record = expenseOf(change.doc);
               delivered.push(record);
+              const held = replica.expenses.get(change.doc.id);
               if (replica.apply(change.doc.id, record)) applied.push(record);
+              if (held && this.overwroteMine(held, record)) void this.awaitConflictNotification(change.doc.id);
             }
           }
           // Only a snapshot in sync with the server vouches for everything up to its newest change.
@@ -669,6 +707,7 @@ export class SyncClient {
 
   /** Detaches everything and stops polling (a round in flight still finishes); the device itself is closed by its owner. */
   stop(): void {
+    this.stopped = true;
     this.detachListeners();
     void this.stopPolling();
   }

@@ -24,15 +24,18 @@ export interface VisibilityFollower {
   stop(): Promise<void>;
 }
 
-/**
- * Brings `session` to the foreground now if the page is visible, then follows the page.
- * `onError` gets a transition's failure (a foreground while the network is down, say); the next
- * transition runs regardless.
- */
-export function followVisibility(session: ForegroundSession, page: VisibilitySource, onError: (error: unknown) => void = () => undefined): VisibilityFollower {
+export interface FollowOptions {
+  /** Gets a transition's failure (a foreground while the server is unreachable, say); the next transition runs regardless. */
+  onError?: (error: unknown) => void;
+  /** The group to open at the first foreground; default the session's active group. */
+  activeGroupId?: string;
+}
+
+/** Brings `session` to the foreground now if the page is visible, then follows the page. */
+export function followVisibility(session: ForegroundSession, page: VisibilitySource, { onError = () => undefined, activeGroupId: initial }: FollowOptions = {}): VisibilityFollower {
   let chain = Promise.resolve();
   // The group to reopen: the one active when the page was last hidden.
-  let activeGroupId = session.activeGroupId;
+  let activeGroupId = initial ?? session.activeGroupId;
   let visible = false;
   const apply = (): void => {
     const nowVisible = !page.hidden;
