@@ -2,14 +2,18 @@
 // for a client. Works offline (system Firestore jar, no Emulator UI) and online alike.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { startDemoServer } from "../demo/server";
 import { loadSeed } from "../seed/load";
 import { PROJECT_ID } from "../tools/emulator";
-import { EmulatorSetupError, ROOT, firebaseBin, planEmulators } from "./emulators";
+import { EmulatorSetupError, ROOT, firebaseBin, planEmulators, portShift } from "./emulators";
 
 // The last line of the CLI's ready banner: seed and print the summary after it, not inside it.
 const READY_LINE = /Issues\? Report them at/;
 
-function connectionGuide(ports: Record<string, number>, uiEnabled: boolean, seeded: string): string {
+/** The demo app's port, moved like the emulators' by EMULATOR_PORT_OFFSET. */
+const DEMO_PORT = 5173;
+
+function connectionGuide(ports: Record<string, number>, uiEnabled: boolean, seeded: string, demoUrl: string): string {
   const host = "127.0.0.1";
   return [
     "",
@@ -21,6 +25,8 @@ function connectionGuide(ports: Record<string, number>, uiEnabled: boolean, seed
     uiEnabled ? `  UI         http://${host}:${ports.ui}` : "  UI         not available offline",
     "",
     `Seed: ${seeded}`,
+    "",
+    `Demo app: ${demoUrl}   sign in as alice@example.com / password123 (any seeded user)`,
     "",
     "Connect a client (Firebase JS SDK, modular):",
     `  const app = initializeApp({ projectId: "${PROJECT_ID}", apiKey: "demo-key" });`,
@@ -66,7 +72,11 @@ async function main(): Promise<void> {
     process.env.FIREBASE_EMULATOR_HUB = `127.0.0.1:${ports.hub}`;
     try {
       const summary = await loadSeed({ projectId: PROJECT_ID });
-      process.stdout.write(connectionGuide(ports, plan.uiEnabled, summary));
+      const demo = await startDemoServer(
+        { projectId: PROJECT_ID, hosts: { firestore: { host: "127.0.0.1", port: ports.firestore }, auth: { host: "127.0.0.1", port: ports.auth } } },
+        DEMO_PORT + portShift(plan.portOffset),
+      );
+      process.stdout.write(connectionGuide(ports, plan.uiEnabled, summary, demo.url));
     } catch (error) {
       // A backend left with its triggers off would look ready and silently do nothing: stop it.
       failed = true;

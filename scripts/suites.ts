@@ -3,6 +3,7 @@
 export const UNIT_SPECS = [
   "scripts/test/**/*.test.ts",
   "core/test/**/*.test.ts",
+  "client/test/**/*.test.ts",
   "tools/test/unit/**/*.test.ts",
   "functions/test/unit/**/*.test.ts",
   "monitoring/test/unit/**/*.test.ts",
