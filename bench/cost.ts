@@ -19,7 +19,7 @@
 // own read: every query or listen under a group runs one get() of the group document, billed as a
 // read once per request — shown separately, as "rules get()"; (5) the overlaps: the client re-reads
 // tombstones up to an hour before its cursor and, at a cold start, groups active up to an hour
-// before its Tier-1 mark (client/sync.ts). In a compressed day both would span every session, so
+// before its Tier-1 mark (client/src/sync.ts). In a compressed day both would span every session, so
 // the run uses no overlap (every trigger has run before each session starts) and adds, per cold
 // start, the distinct groups written in the hour before its mark, and one re-read per soft delete
 // in a group caught up later (every one when each resume catches every group up; those in a group

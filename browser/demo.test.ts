@@ -112,6 +112,13 @@ describe("browser: the demo app in headless Chromium", function () {
     const seen = await alice.waitFor("bob's edit in alice's tab", (state, expenseId) => state.expenses.some((e) => e.id === expenseId && e.version === 2), id);
     expect(seen.expenses.find((e) => e.id === id)).to.include({ description: "Cinema tickets and popcorn", amountMinor: 3100 });
     expect(seen.listeners, "still two listeners: Tier 1 and Tier 2").to.equal(2);
+
+    // Delete in one browser, restore in the other: both reach the first one live.
+    await bob.clickInRow(id, "Delete");
+    await alice.waitFor("the soft delete in alice's tab", (state, expenseId) => state.expenses.some((e) => e.id === expenseId && e.deleted && e.version === 3), id);
+    await alice.clickInRow(id, "Restore");
+    await bob.waitFor("the restore in bob's tab", (state, expenseId) => state.expenses.some((e) => e.id === expenseId && !e.deleted && e.version === 4), id);
+    expect(await serverExpense(id)).to.include({ version: 4, deletedAt: null, updatedBy: "alice" });
   });
 
   it("scenario 3: concurrent offline edits leave a conflict record and a notification for the overwritten user", async () => {
