@@ -34,7 +34,7 @@ import { ChangeSignal, Device, LocalStore, ReadMeter, ReadSource, SyncClient, li
 import { Fleet, User, replicaAndServer } from "../e2e/support/fleet";
 import { adminDb, clearFirestore, eventually, withoutTriggers } from "../tools/emulator";
 import { costTable, monthlyCost } from "./costModel";
-import { InnerRun, runBenchmark, table, writeArtifact } from "./harness";
+import { InnerRun, runBenchmark, table, triggerLogs, writeArtifact } from "./harness";
 
 const DAY = {
   groups: 50,
@@ -435,16 +435,7 @@ interface TriggerLog {
 
 /** What the server wrote and ran for the day's client writes, from the triggers' structured logs. */
 export function serverWork(lines: string[], clientWrites: number) {
-  const logs = lines.flatMap((line) => {
-    const start = line.indexOf(">  {");
-    if (start === -1) return [];
-    try {
-      const log = JSON.parse(line.slice(start + 3)) as TriggerLog;
-      return log.trigger ? [log] : [];
-    } catch {
-      return [];
-    }
-  });
+  const logs = triggerLogs<TriggerLog>(lines);
   const expenseRuns = logs.filter((log) => log.trigger === "expenseChanged");
   const writesOf = (log: TriggerLog) =>
     (log.activityRaised ? 1 : 0) + (log.tombstone && log.tombstone !== "unchanged" ? 1 : 0) + (log.conflictId ? 1 : 0) + (log.notified ? 1 : 0) + (log.membershipRecorded ?? 0);

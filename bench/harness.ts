@@ -2,7 +2,8 @@
 // with exit code 2) in two halves: the outer process starts the emulator suite on the plan's ports
 // (EMULATOR_PORT_OFFSET, as every other command) and runs the same script with --inner inside it;
 // the inner process measures and hands its result back as one marked JSON line, which the outer
-// one reports. Also here: percentiles, a plain-text table, the artifact file.
+// one reports. Also here: the triggers' logs from that output, percentiles, a plain-text table,
+// the artifact file.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseCommandLine, runCommand } from "../tools/cli";
@@ -68,6 +69,20 @@ async function runInner<R>(script: string, argv: string[]): Promise<InnerRun<R>>
     throw new Error(`${script} did not finish (exit code ${status}); the last lines of its output are above`);
   }
   return { result: JSON.parse(resultLine.slice(RESULT_MARK.length)) as R, lines, plan };
+}
+
+/** The triggers' structured logs among the lines the emulators printed: the Functions emulator echoes each as `>  {json}`. */
+export function triggerLogs<T extends { trigger?: string }>(lines: string[]): T[] {
+  return lines.flatMap((line) => {
+    const start = line.indexOf(">  {");
+    if (start === -1) return [];
+    try {
+      const log = JSON.parse(line.slice(start + 3)) as T;
+      return log.trigger === undefined ? [] : [log];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** Nearest-rank percentile of unsorted samples. */

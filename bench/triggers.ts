@@ -7,7 +7,7 @@
 import { BurstOptions, BurstResult, expectedCounts, runBurst } from "../functions/test/support/burst";
 import { wholeNumber } from "../tools/cli";
 import { PROJECT_ID, adminDb } from "../tools/emulator";
-import { runBenchmark, writeArtifact } from "./harness";
+import { runBenchmark, triggerLogs, writeArtifact } from "./harness";
 
 const USAGE = `Usage: npm run bench:triggers [-- flags]
 
@@ -28,20 +28,9 @@ interface TriggerLog {
   activityRaised?: boolean;
 }
 
-/** The structured log lines the Functions emulator echoes as `>  {json}`. */
-function parseFunctionLog(line: string): TriggerLog | undefined {
-  const start = line.indexOf(">  {");
-  if (start === -1) return undefined;
-  try {
-    return JSON.parse(line.slice(start + 3)) as TriggerLog;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The figures of one burst, from its result and the emulators' output; `region` is where the functions ran. */
 export function summarizeTriggerRun(lines: string[], burst: BurstResult, region: string) {
-  const logs = lines.map(parseFunctionLog).filter((log): log is TriggerLog => log?.trigger !== undefined);
+  const logs = triggerLogs<TriggerLog>(lines);
   const invocations = (name: string) => lines.filter((line) => line.includes(`Beginning execution of "${region}-${name}"`)).length;
   const failures = lines.filter((line) => /functions: .*(Error|failed)/i.test(line) || line.includes('"severity":"ERROR"')).length;
   const expenseLogs = logs.filter((log) => log.trigger === "expenseChanged");

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { percentile, table } from "../../../bench/harness";
+import { percentile, table, triggerLogs } from "../../../bench/harness";
 import { summarizeTriggerRun } from "../../../bench/triggers";
 import { EmulatorSetupError, emulatorPortOffset, emulatorPorts, functionsRegion, portShift } from "../../../scripts/emulators";
 import { PROJECT_ID } from "../../emulator";
@@ -99,5 +99,21 @@ describe("bench harness: figures", () => {
     expect(table([["what", "p50"], ["Tier 2", 12.5], ["Tier 1 (trigger)", 140]])).to.equal(
       ["what               p50", "----------------  ----", "Tier 2            12.5", "Tier 1 (trigger)   140", ""].join("\n"),
     );
+  });
+});
+
+describe("bench harness: the triggers' logs", () => {
+  it("takes the structured lines with a trigger field and skips everything else", () => {
+    const lines = [
+      'i  functions: Beginning execution of "us-central1-expenseChanged"',
+      '>  {"trigger":"expenseChanged","outcome":"activity-raised"}',
+      '>  {"message":"no trigger field"}',
+      ">  {not json",
+      'Some prefix >  {"trigger":"groupWritten","outcome":"not-activity"}',
+    ];
+    expect(triggerLogs<{ trigger?: string; outcome?: string }>(lines)).to.deep.equal([
+      { trigger: "expenseChanged", outcome: "activity-raised" },
+      { trigger: "groupWritten", outcome: "not-activity" },
+    ]);
   });
 });
