@@ -10,7 +10,7 @@ import { BrowserLab } from "../browser/support/browser";
 import { loadSeed } from "../seed/load";
 import { wholeNumber } from "../tools/cli";
 import { PROJECT_ID, adminDb, clearFirestore, emulatorHostsFromEnv } from "../tools/emulator";
-import { InnerRun, percentile, runBenchmark, table, writeArtifact } from "./harness";
+import { InnerRun, latencyPercentiles, runBenchmark, table, writeArtifact } from "./harness";
 
 const GROUP = "home-alice-bob";
 /** Not timed: the first trigger runs start the Functions emulator's worker. */
@@ -113,11 +113,8 @@ async function measure(writes: number): Promise<BrowserLatencyResult> {
   }
 }
 
-const round = (ms: number): number => Math.round(ms * 10) / 10;
-
 function report({ result }: InnerRun<BrowserLatencyResult>): number {
-  const percentiles = [50, 95, 99] as const;
-  const of = (pick: (sample: Sample) => number) => Object.fromEntries(percentiles.map((p) => [`p${p}`, round(percentile(result.samples.map(pick), p))]));
+  const of = (pick: (sample: Sample) => number) => latencyPercentiles(result.samples.map(pick));
   const summary = {
     writes: result.writes,
     warmUpWrites: result.warmUpWrites,

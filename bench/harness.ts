@@ -92,6 +92,14 @@ export function percentile(samples: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
+export type Percentiles = Record<"p50" | "p95" | "p99", number>;
+
+/** p50, p95 and p99 of `samples`, in tenths (of a millisecond, as the latency benchmarks report them). */
+export function latencyPercentiles(samples: number[]): Percentiles {
+  const at = (p: number) => Math.round(percentile(samples, p) * 10) / 10;
+  return { p50: at(50), p95: at(95), p99: at(99) };
+}
+
 /** Columns padded to their widest cell; the first row is the header. */
 export function table(rows: Array<Array<string | number>>): string {
   const cells = rows.map((row) => row.map(String));

@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 import { ExpenseRecord, createExpense, editExpense, newExpenseId } from "@expense-sync/client";
 import { Fleet, dinner, groupOf } from "../e2e/support/fleet";
 import { wholeNumber } from "../tools/cli";
-import { InnerRun, percentile, runBenchmark, table, writeArtifact } from "./harness";
+import { InnerRun, latencyPercentiles, runBenchmark, table, writeArtifact } from "./harness";
 
 /** Not timed: the first trigger invocations start the Functions emulator's worker. */
 const WARM_UP_WRITES = 6;
@@ -73,11 +73,11 @@ async function measure(writes: number): Promise<LatencyResult> {
   }
 }
 
-const round = (ms: number): number => Math.round(ms * 10) / 10;
+const round = (value: number): number => Math.round(value * 10) / 10;
 
 function report({ result }: InnerRun<LatencyResult>): number {
   const percentiles = [50, 95, 99] as const;
-  const of = (pick: (sample: Sample) => number) => Object.fromEntries(percentiles.map((p) => [`p${p}`, round(percentile(result.samples.map(pick), p))]));
+  const of = (pick: (sample: Sample) => number) => latencyPercentiles(result.samples.map(pick));
   const tier2 = of((s) => s.tier2Ms);
   const tier1 = of((s) => s.tier1Ms);
   const commit = of((s) => s.commitMs);

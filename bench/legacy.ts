@@ -9,7 +9,7 @@
 import { performance } from "node:perf_hooks";
 import { Fleet, dinner, groupOf } from "../e2e/support/fleet";
 import { wholeNumber } from "../tools/cli";
-import { InnerRun, percentile, runBenchmark, table, writeArtifact } from "./harness";
+import { InnerRun, Percentiles, latencyPercentiles, runBenchmark, table, writeArtifact } from "./harness";
 
 /** Not timed: the first trigger invocations start the Functions emulator's worker. */
 const WARM_UP_WRITES = 6;
@@ -77,12 +77,9 @@ async function measure(writes: number): Promise<LegacyLatencyResult> {
   }
 }
 
-const round = (ms: number): number => Math.round(ms * 10) / 10;
 
 function report({ result }: InnerRun<LegacyLatencyResult>): number {
-  const percentiles = [50, 95, 99] as const;
-  const of = (samples: readonly Sample[], pick: (sample: Sample) => number): Record<`p${(typeof percentiles)[number]}`, number> =>
-    Object.fromEntries(percentiles.map((p) => [`p${p}`, round(percentile(samples.map(pick), p))])) as Record<`p${(typeof percentiles)[number]}`, number>;
+  const of = (samples: readonly Sample[], pick: (sample: Sample) => number): Percentiles => latencyPercentiles(samples.map(pick));
   const all = of(result.samples, (s) => s.normalizedMs);
   const rows = [
     ["all v1 writes", result.samples],

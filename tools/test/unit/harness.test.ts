@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { percentile, table, triggerLogs } from "../../../bench/harness";
+import { latencyPercentiles, percentile, table, triggerLogs } from "../../../bench/harness";
 import { summarizeTriggerRun } from "../../../bench/triggers";
 import { EmulatorSetupError, emulatorPortOffset, emulatorPorts, functionsRegion, portShift } from "../../../scripts/emulators";
 import { PROJECT_ID } from "../../emulator";
@@ -115,5 +115,12 @@ describe("bench harness: the triggers' logs", () => {
       { trigger: "expenseChanged", outcome: "activity-raised" },
       { trigger: "groupWritten", outcome: "not-activity" },
     ]);
+  });
+});
+
+describe("bench harness: latency percentiles", () => {
+  it("gives nearest-rank p50, p95 and p99 in tenths", () => {
+    const samples = Array.from({ length: 100 }, (_, index) => index + 1.04);
+    expect(latencyPercentiles(samples)).to.deep.equal({ p50: 51, p95: 96, p99: 100 });
   });
 });
