@@ -120,7 +120,7 @@ describe("bench harness: the triggers' logs", () => {
 
 describe("bench harness: latency percentiles", () => {
   it("gives nearest-rank p50, p95 and p99 in tenths", () => {
-    const samples = Array.from({ length: 100 }, (_, index) => index + 1.04);
-    expect(latencyPercentiles(samples)).to.deep.equal({ p50: 51, p95: 96, p99: 100 });
+    const samples = Array.from({ length: 100 }, (_, index) => index + 1.06);
+    expect(latencyPercentiles(samples)).to.deep.equal({ p50: 50.1, p95: 95.1, p99: 99.1 });
   });
 });
