@@ -186,7 +186,7 @@ if (require.main === module) {
       writeArtifact("bench-purge.json", result);
       process.stdout.write(
         [
-          `Purged ${result.deleted} expired expenses in ${result.purgeSeconds} s (${result.docsPerSecond} docs/s), ` +
+          `Purged ${result.deleted} expenses in ${result.purgeSeconds} s (${result.docsPerSecond} docs/s), ` +
             `${result.pages} pages of ${result.batchSize}, ${result.commits} commits, ${result.groupsTouched} groups raised.`,
           `Documents deleted, every kind: ${result.documentsDeleted} (${JSON.stringify(result.deletedByKind)}).`,
           ...(result.deletedGroup
