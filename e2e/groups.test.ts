@@ -1,11 +1,64 @@
-// Groups and people (issue 16): ownership hand-over, leaving, the last member leaving, with
-// Firebase JS SDK clients through the real rules and triggers on the emulator suite.
+// Groups and people (issue 16): ownership hand-over, leaving, the last member leaving, a deleted
+// group's purge and its restore before that, with Firebase JS SDK clients (and a v1 build) through
+// the real rules and triggers on the emulator suite.
 import { expect } from "chai";
+import { DocumentData, Timestamp as AdminTimestamp } from "firebase-admin/firestore";
 import { FirestoreError, doc, getDocFromServer } from "firebase/firestore";
 import { compareTimestamps } from "../core/timestamps";
+import { purgeExpired, PurgeOptions } from "../functions/src/purge";
 import { adminDb, clearFirestore, eventually } from "../tools/emulator";
-import { GroupRecord, LocalStore, ReadMeter, SyncClient, createProfile, handOverGroup, removeMember, renameProfile } from "@expense-sync/client";
-import { Fleet, groupOf } from "./support/fleet";
+import {
+  GroupRecord,
+  LocalStore,
+  ReadMeter,
+  SyncClient,
+  createProfile,
+  deleteGroup,
+  editExpense,
+  handOverGroup,
+  removeMember,
+  renameProfile,
+  restoreGroup,
+  softDeleteExpense,
+} from "@expense-sync/client";
+import { Fleet, canonical, dinner, expensesBy, groupOf, replicaAndServer } from "./support/fleet";
+
+const DAY_MS = 86_400_000;
+const RETENTION_DAYS = 30;
+/** What lives under a group (docs/data-model.md). */
+const GROUP_COLLECTIONS = ["expenses", "tombstones", "deletedExpenses", "conflicts"];
+
+/** A group and everything under it, with the Admin SDK, by path, in comparable form. */
+async function groupTree(groupId: string): Promise<Record<string, unknown>> {
+  const db = adminDb();
+  const tree: Record<string, DocumentData> = {};
+  const group = await db.doc(`groups/${groupId}`).get();
+  if (group.exists) tree[group.ref.path] = group.data() as DocumentData;
+  for (const collection of GROUP_COLLECTIONS) {
+    for (const stored of (await db.collection(`groups/${groupId}/${collection}`).get()).docs) tree[stored.ref.path] = stored.data();
+  }
+  return canonical(tree) as Record<string, unknown>;
+}
+
+/** Each user's profile and notifications (not the server's membership record, which a purge moves). */
+async function usersTree(uids: string[]): Promise<unknown> {
+  const db = adminDb();
+  const tree: Record<string, DocumentData | undefined> = {};
+  for (const uid of uids) {
+    tree[`users/${uid}`] = (await db.doc(`users/${uid}`).get()).data();
+    for (const stored of (await db.collection(`users/${uid}/notifications`).get()).docs) tree[stored.ref.path] = stored.data();
+  }
+  return canonical(tree);
+}
+
+/** The scheduled purge's core as it would run at `now` (the expense retention 30 days). */
+const purgeAt = (now: number) =>
+  purgeExpired(adminDb(), {
+    now: new Date(now),
+    retentionDays: { expenses: RETENTION_DAYS, records: 90, readNotifications: 30 },
+    batchSize: 100,
+    timeBudgetMs: 60_000,
+  } satisfies PurgeOptions);
 
 /** The error code a write's acknowledgement fails with, or undefined when it is committed. */
 const refusal = (acknowledged: Promise<void>): Promise<string | undefined> =>
@@ -157,5 +210,100 @@ describe("e2e: groups and people", function () {
     });
     expect(deleted).to.deep.include({ memberIds: [], ownerId: alice.uid, deletedBy: alice.uid });
     expect(compareTimestamps(deleted.deletedAt, deleted.updatedAt)).to.be.greaterThan(0);
+  });
+  it("purges a deleted group after the retention with its expenses, tombstones, conflicts and names, and nothing else; a restore before that brings it all back", async function () {
+    this.timeout(150_000);
+    const { user: alice, device: aliceDevice } = await fleet.newUser("alice");
+    const { user: bob, device: bobDevice } = await fleet.newUser("bob");
+    await Promise.all([createProfile(aliceDevice, "Alice").acknowledged, createProfile(bobDevice, "Bob").acknowledged]);
+    const members = [alice.uid, bob.uid];
+    const doomed = await groupOf(aliceDevice, members, "Doomed");
+    const kept = await groupOf(aliceDevice, members, "Kept");
+    const expenses = new Map<string, string[]>();
+    for (const groupId of [doomed, kept]) {
+      const ids = await expensesBy(aliceDevice, groupId, members, 3);
+      expenses.set(groupId, ids);
+      // Bob edits from the version Alice already replaced: a conflict, and a notification for Alice.
+      await editExpense(aliceDevice, groupId, ids[0], 1, dinner(alice.uid, members, { description: "Alice's edit" })).acknowledged;
+      await editExpense(bobDevice, groupId, ids[0], 1, dinner(alice.uid, members, { description: "Bob's edit" })).acknowledged;
+    }
+    // A soft delete (and its tombstone) in the doomed group only: in the kept one the purge would rightly take it.
+    await softDeleteExpense(aliceDevice, doomed, expenses.get(doomed)![1], 1).acknowledged;
+    const settled = async (groupId: string, tombstones: number) => {
+      const tree = await groupTree(groupId);
+      const count = (collection: string) => Object.keys(tree).filter((path) => path.startsWith(`groups/${groupId}/${collection}/`)).length;
+      const group = tree[`groups/${groupId}`] as { memberNames?: Record<string, string>; lastActivityAt?: string };
+      const names = group.memberNames;
+      // Canonical times ("time:seconds.nanoseconds", fixed widths) sort as strings.
+      const latestWrite = Object.entries(tree)
+        .filter(([path]) => path.startsWith(`groups/${groupId}/expenses/`))
+        .map(([, expense]) => (expense as { updatedAt: string }).updatedAt)
+        .sort()
+        .pop();
+      const activityCaughtUp = group.lastActivityAt !== undefined && latestWrite !== undefined && group.lastActivityAt >= latestWrite;
+      const complete = count("conflicts") === 1 && count("tombstones") === tombstones && names?.[alice.uid] === "Alice" && names[bob.uid] === "Bob";
+      return complete && activityCaughtUp ? tree : undefined;
+    };
+    await eventually("the doomed group's conflict, tombstone and names", () => settled(doomed, 1));
+    const keptTree = await eventually("the kept group's conflict and names", () => settled(kept, 0));
+
+    // Bob's phone syncs both groups, then the app closes: its next start is after the delete.
+    const bobStore = new LocalStore();
+    const bobFirst = fleet.client(bobDevice, bobStore);
+    await bobFirst.resume(doomed);
+    const synced = await replicaAndServer(bobStore.replica(doomed));
+    expect(synced.replica).to.deep.equal(synced.server);
+    bobFirst.stop();
+    // Alice keeps listening; Bob also has a v1 build on another phone.
+    const aliceClient = fleet.client(aliceDevice);
+    await aliceClient.resume();
+    const bobV1 = fleet.legacy(await fleet.device(bob, "v1"), { clockSkewMs: 0, pollIntervalMs: 500, reads: "full" });
+    await bobV1.start();
+    await bobV1.until("the v1 build to show both groups", () => (bobV1.groups.has(doomed) && bobV1.groups.has(kept) ? true : undefined));
+
+    // Deleted, and restored a day before the retention runs out: nothing is gone.
+    const deletedAt = async () => (await adminDb().doc(`groups/${doomed}`).get()).get("deletedAt") as AdminTimestamp;
+    await deleteGroup(aliceDevice, doomed).acknowledged;
+    const beforePurge = await groupTree(doomed);
+    const notYet = await purgeAt((await deletedAt()).toMillis() + (RETENTION_DAYS - 1) * DAY_MS);
+    expect(notYet.groupsPurged).to.not.include(doomed);
+    expect(await groupTree(doomed)).to.deep.equal(beforePurge);
+    await restoreGroup(aliceDevice, doomed).acknowledged;
+    const bobBack = fleet.client(bobDevice, bobStore);
+    await bobBack.resume(doomed);
+    const restored = await bobBack.until("Bob's phone to show the group restored", () => (bobBack.groups.get(doomed)?.deletedAt === null ? bobBack.groups.get(doomed) : undefined));
+    expect(restored.memberNames).to.deep.equal({ [alice.uid]: "Alice", [bob.uid]: "Bob" });
+    const { replica, server } = await replicaAndServer(bobStore.replica(doomed));
+    expect(replica).to.deep.equal(server);
+    expect(Object.keys(server as object)).to.have.members(expenses.get(doomed)!);
+    bobBack.stop();
+
+    // Deleted again, and this time the retention runs out.
+    await deleteGroup(aliceDevice, doomed).acknowledged;
+    const deletedAgain = await deletedAt();
+    const usersBefore = await usersTree(members);
+    const report = await purgeAt(deletedAgain.toMillis() + RETENTION_DAYS * DAY_MS + 1);
+    expect(report.complete).to.equal(true);
+    expect(report.groupsPurged).to.include(doomed);
+    // Three expenses (the soft-deleted one went with the expense kind, the rest with the group), its tombstone and its conflict.
+    expect(report.byGroup.get(doomed)).to.deep.equal({ expenses: 3, tombstones: 1, conflicts: 1 });
+    expect(await groupTree(doomed), "the group, its name copies and everything under it").to.deep.equal({});
+    expect(await groupTree(kept), "the other group").to.deep.equal(keptTree);
+    expect(await usersTree(members), "profiles and notifications").to.deep.equal(usersBefore);
+
+    // The live listener loses it; Bob's phone, last synced before the delete, drops it at its next start.
+    await aliceClient.until("Alice's client to lose the purged group", () => aliceClient.lostGroups.find((lost) => lost.groupId === doomed));
+    const bobLater = fleet.client(bobDevice, bobStore);
+    await bobLater.resume(kept);
+    expect(bobLater.lostGroups).to.deep.equal([{ groupId: doomed, reason: "left-tier1" }]);
+    expect([...bobLater.groups.keys()]).to.deep.equal([kept]);
+    expect(bobStore.has(doomed)).to.equal(false);
+    const keptReplica = await replicaAndServer(bobStore.replica(kept));
+    expect(keptReplica.replica).to.deep.equal(keptReplica.server);
+    // The v1 build stops listing it, and goes on with the other group.
+    const shown = await bobV1.until("the v1 build to stop showing the purged group", () => (bobV1.groups.has(doomed) ? undefined : [...bobV1.groups.keys()]));
+    expect(shown).to.deep.equal([kept]);
+    expect([...(bobV1.expenses.get(kept)?.keys() ?? [])]).to.have.members(expenses.get(kept)!);
+    expect(bobV1.refused).to.deep.equal([]);
   });
 });

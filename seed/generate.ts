@@ -643,7 +643,15 @@ function groupDocument(plan: GroupPlan, expenses: ExpenseEntry[]): Record<string
     deletedBy: null,
     lastActivityAt,
     ...(plan.purgedBefore ? { purgedBefore: plan.purgedBefore } : {}),
+    // What the name triggers keep: every member has a profile, so every name is there.
+    memberNames: Object.fromEntries(finalMemberIds(plan).map((uid) => [uid, displayNameOf(uid)])),
   };
+}
+
+function displayNameOf(uid: string): string {
+  const user = USERS.find((candidate) => candidate.uid === uid);
+  if (!user) throw new Error(`seed plan names ${uid}, who is not among the users`);
+  return user.displayName;
 }
 
 function generateGroup(plan: GroupPlan): GeneratedGroup {

@@ -24,7 +24,7 @@ Flags:
   --dry-run                          count and list what would be deleted; write nothing
   --project ID                       the Firebase project to purge
   --now ISO                          the clock the cutoffs are computed from (default: now)
-  --retention-days N                 days a soft-deleted expense is kept (EXPENSE_RETENTION_DAYS)
+  --retention-days N                 days a soft-deleted expense or group is kept (EXPENSE_RETENTION_DAYS)
   --record-retention-days N          days tombstones and conflicts are kept (RECORD_RETENTION_DAYS)
   --notification-retention-days N    days read notifications are kept (READ_NOTIFICATION_RETENTION_DAYS)
   --batch-size N                     documents per page, 1..${MAX_BATCH_SIZE} (PURGE_BATCH_SIZE)
@@ -121,10 +121,10 @@ function progressPrinter(out: NodeJS.WritableStream): (progress: PurgeProgress) 
   return (progress) => {
     if (progress.elapsedMs - lastPrintMs < 1000) return;
     lastPrintMs = progress.elapsedMs;
-    const { expenses, tombstones, conflicts, notifications } = progress.deleted;
+    const { expenses, tombstones, conflicts, notifications, groups } = progress.deleted;
     out.write(
       `… ${(progress.elapsedMs / 1000).toFixed(1)} s, page ${progress.pages} (${progress.kind}): ` +
-        `${expenses} expenses, ${tombstones} tombstones, ${conflicts} conflicts, ${notifications} notifications so far\n`,
+        `${expenses} expenses, ${tombstones} tombstones, ${conflicts} conflicts, ${notifications} notifications, ${groups} groups so far\n`,
     );
   };
 }
@@ -137,18 +137,20 @@ export function formatReport(report: PurgeReport): string {
     return `Nothing done: purge run ${report.skipped.heldBy} holds the lease until ${report.skipped.expiresAt.toISOString()}. Try again after that.\n`;
   }
   for (const [groupId, counts] of [...report.byGroup].sort(([a], [b]) => a.localeCompare(b))) {
-    lines.push(`  group ${groupId}: ${plural(counts.expenses, "expense")}, ${plural(counts.tombstones, "tombstone")}, ${plural(counts.conflicts, "conflict")}`);
+    const whole = report.groupsPurged.includes(groupId) ? ", and the deleted group itself" : "";
+    lines.push(`  group ${groupId}: ${plural(counts.expenses, "expense")}, ${plural(counts.tombstones, "tombstone")}, ${plural(counts.conflicts, "conflict")}${whole}`);
   }
   for (const [uid, count] of [...report.byUser].sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(`  user ${uid}: ${plural(count, "read notification")}`);
   }
-  const { expenses, tombstones, conflicts, notifications } = report.deleted;
+  const { expenses, tombstones, conflicts, notifications, groups } = report.deleted;
   const seconds = (report.finishedAt.getTime() - report.startedAt.getTime()) / 1000;
   return [
     lines.length > 0 ? `${verb}:` : `${verb}: nothing.`,
     ...lines,
     `${verb} in total: ${plural(expenses, "expense")}, ${plural(tombstones, "tombstone")}, ${plural(conflicts, "conflict")}, ` +
       `${plural(notifications, "read notification")} in ${plural(report.groupsTouched, "group")}` +
+      (groups === 0 ? "" : `, ${plural(groups, "deleted group")} purged whole`) +
       (report.dryRun || report.groupsTouched === 0 ? "" : `; purgedBefore raised to at least ${report.watermark.toDate().toISOString()}`) +
       ` (${report.pages} pages, ${seconds.toFixed(1)} s).`,
     report.complete ? "" : "Stopped at the time budget before the end: run it again to continue.",
@@ -171,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`Project ${target.projectId} on ${where}${options.dryRun ? ": dry run, nothing will be written" : ""}.\n`);
   const { expenses, records, readNotifications } = options.retentionDays;
   process.stdout.write(
-    `Now ${options.now.toISOString()}: expenses soft-deleted more than ${expenses} days ago, tombstones and conflicts older than ${records} days, ` +
+    `Now ${options.now.toISOString()}: expenses and groups soft-deleted more than ${expenses} days ago, tombstones and conflicts older than ${records} days, ` +
       `notifications read more than ${readNotifications} days ago.\n`,
   );
   const app = initializeApp({ projectId: target.projectId }, "purge-cli");

@@ -605,9 +605,10 @@ export class SyncClient {
   }
 
   /**
-   * A group leaves Tier 1 when the user lost it (removed from it, or the group deleted by an
-   * admin), and also between a v1 build's full `set` of the group, which removes lastActivityAt,
-   * and the write's normalization, which puts it back. A read of the group tells them apart: only
+   * A group leaves Tier 1 when the user lost it (removed from it, or the group's document gone:
+   * purged after its soft delete's retention, or deleted by an admin), and also between a v1
+   * build's full `set` of the group, which removes lastActivityAt, and the write's normalization,
+   * which puts it back. A read of the group tells them apart: only
    * a refused or missing group is lost. A read that fails otherwise (offline) leaves the group be.
    * The user's own leave takes the group out of Tier 1 while it is still pending (the cache applies
    * it at once): the read waits for it to commit, or to be refused, which puts the group back.

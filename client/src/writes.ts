@@ -245,6 +245,19 @@ export function editGroup(device: Device, groupId: string, changes: Partial<Omit
   return queued(0, updateDoc(groupRef(device, groupId), { ...changes, ...groupStamp(device) }));
 }
 
+/**
+ * The owner's soft delete of a group. Members still read it (the app hides it) until the purge
+ * removes it, with everything in it, after the expense retention; restoreGroup undoes it until then.
+ */
+export function deleteGroup(device: Device, groupId: string): QueuedWrite {
+  return queued(0, updateDoc(groupRef(device, groupId), { deletedAt: serverTimestamp(), deletedBy: device.uid, ...groupStamp(device) }));
+}
+
+/** The owner's undo of deleteGroup, before the purge: the group and everything in it are back as they were. */
+export function restoreGroup(device: Device, groupId: string): QueuedWrite {
+  return queued(0, updateDoc(groupRef(device, groupId), { deletedAt: null, deletedBy: null, ...groupStamp(device) }));
+}
+
 /** Any member may add members; arrayUnion merges with adds made concurrently on other devices. */
 export function addMembers(device: Device, groupId: string, uids: string[]): QueuedWrite {
   return queued(0, updateDoc(groupRef(device, groupId), { memberIds: arrayUnion(...uids), ...groupStamp(device) }));

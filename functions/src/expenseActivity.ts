@@ -131,14 +131,17 @@ export function activityTime(event: Pick<ExpenseWriteEvent, "time">, after: Sync
   return after?.updatedAt ?? eventTimestamp(event);
 }
 
-/** The hard delete the purge makes: an expense soft-deleted no later than the group's watermark. */
-export function isPurgeDelete(before: SyncFields | undefined, after: SyncFields | undefined, purgedBefore: unknown): boolean {
-  return (
-    after === undefined &&
-    before?.deletedAt instanceof Timestamp &&
-    purgedBefore instanceof Timestamp &&
-    compareTimestamps(before.deletedAt, purgedBefore) <= 0
-  );
+/**
+ * The hard delete the purge makes: an expense soft-deleted no later than the group's watermark, or
+ * any expense of a soft-deleted group the purge is emptying (the group deleted no later than its
+ * watermark, which the purge raises in the commit that deletes the expense). Either way no
+ * tombstone, kept copy or activity: this is not a v1 build's or an admin's delete.
+ */
+export function isPurgeDelete(before: SyncFields | undefined, after: SyncFields | undefined, group: DocumentData | undefined): boolean {
+  const purgedBefore: unknown = group?.purgedBefore;
+  if (after !== undefined || !(purgedBefore instanceof Timestamp)) return false;
+  const covered = (deletedAt: unknown) => deletedAt instanceof Timestamp && compareTimestamps(deletedAt, purgedBefore) <= 0;
+  return covered(before?.deletedAt) || covered(group?.deletedAt);
 }
 
 export interface TombstoneTarget {
@@ -325,7 +328,7 @@ export async function handleExpenseWrite(db: Firestore, event: ExpenseWriteEvent
     const { group, current, tombstone, kept, conflict } = await readExpenseState(tx, refs, conflictRef);
     const untouched = untouchedRun(at, attempts, invalidDocument);
     if (!group.exists) return untouched;
-    if (isPurgeDelete(before, after, group.get("purgedBefore"))) return { ...untouched, outcome: "purge-skipped" };
+    if (isPurgeDelete(before, after, group.data())) return { ...untouched, outcome: "purge-skipped" };
 
     const target = tombstoneFor(syncFields(current.data()), before, after, event.author ? authorUid(event.author) : null);
     const tombstoneChange = reconcileTombstone(tx, tombstone, target, event, retention);

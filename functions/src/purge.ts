@@ -1,6 +1,7 @@
 // The purge (contract, "Purge"): hard-deletes what has outlived its retention — soft-deleted
-// expenses, tombstones, conflict records, read notifications — and raises each affected group's
-// purgedBefore so a client whose delta cursor is older knows to resync that group in full.
+// expenses, tombstones, conflict records, read notifications, and soft-deleted groups with
+// everything under them — and raises each affected group's purgedBefore so a client whose delta
+// cursor is older knows to resync that group in full.
 //
 // Safety comes from the shape of each commit, not from running alone: a commit re-reads the
 // documents it deletes (a restore between query and delete wins), raises purgedBefore in the
@@ -12,7 +13,7 @@
 // (docs/purge.md, "TTL policies"). The purge still works through every kind: it is what removes
 // them where TTL is off (and on the emulator), and a record TTL got to first is simply not found.
 import { randomUUID } from "node:crypto";
-import { DocumentData, DocumentReference, Firestore, QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
+import { DocumentData, DocumentReference, DocumentSnapshot, Firestore, QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import { compareTimestamps } from "../../core/timestamps";
 import { acquirePurgeLease, releasePurgeLease } from "./purgeLease";
 import { DocumentKind, kindOfPath } from "../../core/schemas";
@@ -48,7 +49,7 @@ export interface PurgeCutoffs {
 export type GroupCounts = Pick<PurgeCounts, "expenses" | "tombstones" | "conflicts">;
 
 export interface KindSpec {
-  kind: PurgedKind;
+  kind: Exclude<PurgedKind, "groups">;
   collectionId: string;
   /** The timestamp the retention runs from; also what the collection-group query filters on. */
   field: string;
@@ -87,6 +88,11 @@ export function hasExpiry(stored: DocumentData | undefined, expireAt: Timestamp 
   return expireAt === undefined ? current === undefined : current instanceof Timestamp && current.isEqual(expireAt);
 }
 
+/** What lives under a group (docs/data-model.md): the group-scoped kinds' collections. The rules let clients write nothing else there. */
+export const GROUP_CONTENTS: readonly { collectionId: string; kind: keyof GroupCounts }[] = PURGE_KINDS.flatMap(({ kind, collectionId }) =>
+  kind === "notifications" ? [] : [{ collectionId, kind }],
+);
+
 export interface PurgeProgress {
   kind: PurgedKind;
   pages: number;
@@ -124,6 +130,8 @@ export interface PurgeReport {
   byGroup: Map<string, GroupCounts>;
   /** Read notifications purged, per user. */
   byUser: Map<string, number>;
+  /** The soft-deleted groups purged whole (their documents deleted), by id. */
+  groupsPurged: string[];
   pages: number;
   commits: number;
   /** Every kind was worked through to the end within the budget. */
@@ -253,32 +261,162 @@ class Tally {
   readonly deleted = zeroPurgeCounts();
   readonly byGroup = new Map<string, GroupCounts>();
   readonly byUser = new Map<string, number>();
+  readonly groupsPurged: string[] = [];
   pages = 0;
   commits = 0;
 
   add(spec: KindSpec, purged: Candidate[]): void {
-    this.deleted[spec.kind] += purged.length;
     for (const { ownerId } of purged) {
       if (spec.kind === "notifications") {
+        this.deleted.notifications += 1;
         this.byUser.set(ownerId, (this.byUser.get(ownerId) ?? 0) + 1);
       } else {
-        const counts = this.byGroup.get(ownerId) ?? { expenses: 0, tombstones: 0, conflicts: 0 };
-        counts[spec.kind] += 1;
-        this.byGroup.set(ownerId, counts);
+        this.addInGroup(spec.kind, ownerId, 1);
       }
     }
+  }
+
+  addInGroup(kind: keyof GroupCounts, groupId: string, count: number): void {
+    this.deleted[kind] += count;
+    const counts = this.byGroup.get(groupId) ?? { expenses: 0, tombstones: 0, conflicts: 0 };
+    counts[kind] += count;
+    this.byGroup.set(groupId, counts);
+  }
+
+  addGroup(groupId: string): void {
+    this.deleted.groups += 1;
+    this.groupsPurged.push(groupId);
+    if (!this.byGroup.has(groupId)) this.byGroup.set(groupId, { expenses: 0, tombstones: 0, conflicts: 0 });
+  }
+}
+
+/** A group the purge may empty and delete: still soft-deleted, and since before the expense cutoff. */
+function isPurgeableGroup(group: DocumentSnapshot, cutoff: Timestamp): boolean {
+  return group.exists && isExpired(group.get("deletedAt"), cutoff);
+}
+
+/**
+ * One commit of a deleted group's contents: re-reads the group and the documents, and deletes
+ * those still there only if the group is still deleted since before the cutoff (a restore wins),
+ * raising its purgedBefore in the same transaction, so the expense trigger sees each delete as the
+ * purge's (expenseActivity.ts, isPurgeDelete). Returns what it deleted, or undefined when the group
+ * is no longer purgeable.
+ */
+export async function purgeGroupContents(db: Firestore, group: DocumentReference, refs: DocumentReference[], cutoff: Timestamp, watermark: Timestamp): Promise<DocumentReference[] | undefined> {
+  return db.runTransaction(async (tx) => {
+    const [stored, ...docs] = await tx.getAll(group, ...refs);
+    if (!isPurgeableGroup(stored, cutoff)) return undefined;
+    const present = refs.filter((_, i) => docs[i].exists);
+    if (present.length === 0) return present;
+    const raised = raisedWatermark(stored.get("purgedBefore"), watermark);
+    if (raised) tx.update(group, { purgedBefore: raised });
+    for (const ref of present) tx.delete(ref);
+    return present;
+  });
+}
+
+/**
+ * The last commit for a deleted group: its document, only if it is still purgeable and nothing is
+ * left under it (a member's queued expense write may have landed meanwhile). Until then the group
+ * stays findable, so a run cut off part-way leaves work the next run finds.
+ */
+export async function purgeGroupDocument(db: Firestore, group: DocumentReference, cutoff: Timestamp): Promise<"purged" | "kept" | "not-empty"> {
+  return db.runTransaction(async (tx) => {
+    const stored = await tx.get(group);
+    if (!isPurgeableGroup(stored, cutoff)) return "kept";
+    const leftovers = await Promise.all(GROUP_CONTENTS.map(({ collectionId }) => tx.get(group.collection(collectionId).select().limit(1))));
+    if (leftovers.some((snapshot) => !snapshot.empty)) return "not-empty";
+    tx.delete(group);
+    return "purged";
+  });
+}
+
+/** A run's shared state while it works through the kinds. */
+interface RunContext {
+  db: Firestore;
+  options: PurgeOptions;
+  tally: Tally;
+  watermark: Timestamp;
+  startMs: number;
+}
+
+const outOfTime = (run: RunContext) => Date.now() - run.startMs >= run.options.timeBudgetMs;
+
+async function pageDone(run: RunContext, kind: PurgedKind): Promise<void> {
+  run.tally.pages += 1;
+  await run.options.onPage?.({ kind, pages: run.tally.pages, deleted: { ...run.tally.deleted }, elapsedMs: Date.now() - run.startMs });
+}
+
+/**
+ * Empties one deleted group, collection by collection in pages, then deletes its document. Says
+ * whether it got to the end (purged, or found restored); false when the budget ran out first.
+ */
+async function purgeGroup(run: RunContext, group: DocumentReference, cutoff: Timestamp): Promise<boolean> {
+  const { db, options, tally } = run;
+  for (;;) {
+    for (const { collectionId, kind } of GROUP_CONTENTS) {
+      let cursor: QueryDocumentSnapshot | undefined;
+      for (;;) {
+        if (outOfTime(run)) return false;
+        let query = group.collection(collectionId).select().limit(options.batchSize);
+        if (cursor) query = query.startAfter(cursor);
+        const page = await query.get();
+        if (page.empty) break;
+        cursor = page.docs[page.docs.length - 1];
+        if (options.dryRun) {
+          tally.addInGroup(kind, group.id, page.size);
+        } else {
+          const candidates = page.docs.map((doc): Candidate => ({ ref: doc.ref, ownerId: group.id }));
+          for (const commit of planCommits(candidates, true, MAX_WRITES_PER_COMMIT)) {
+            const purged = await purgeGroupContents(db, group, commit.map((c) => c.ref), cutoff, run.watermark);
+            tally.commits += 1;
+            if (purged === undefined) return true;
+            tally.addInGroup(kind, group.id, purged.length);
+          }
+        }
+        await pageDone(run, "groups");
+        if (page.size < options.batchSize) break;
+      }
+    }
+    if (options.dryRun) {
+      tally.addGroup(group.id);
+      return true;
+    }
+    const outcome = await purgeGroupDocument(db, group, cutoff);
+    tally.commits += 1;
+    if (outcome === "purged") tally.addGroup(group.id);
+    // Something was written under the group meanwhile: empty it again.
+    if (outcome !== "not-empty") return true;
+  }
+}
+
+/** Soft-deleted groups past the expense retention, oldest deletion first; says whether it finished. */
+async function purgeDeletedGroups(run: RunContext, cutoff: Timestamp): Promise<boolean> {
+  let cursor: QueryDocumentSnapshot | undefined;
+  for (;;) {
+    if (outOfTime(run)) return false;
+    let query = run.db.collection("groups").where("deletedAt", "<", cutoff).orderBy("deletedAt").select("deletedAt").limit(run.options.batchSize);
+    if (cursor) query = query.startAfter(cursor);
+    const page = await query.get();
+    if (page.empty) return true;
+    cursor = page.docs[page.docs.length - 1];
+    for (const group of page.docs) {
+      if (!(await purgeGroup(run, group.ref, cutoff))) return false;
+    }
+    await pageDone(run, "groups");
+    if (page.size < run.options.batchSize) return true;
   }
 }
 
 /** Works through every kind page by page until done or out of budget; says whether it finished. */
 async function workThrough(db: Firestore, options: PurgeOptions, cutoffs: PurgeCutoffs, tally: Tally): Promise<boolean> {
-  const startMs = Date.now();
-  const watermark = watermarkFor(cutoffs);
+  const run: RunContext = { db, options, tally, watermark: watermarkFor(cutoffs), startMs: Date.now() };
+  const { watermark } = run;
   for (const spec of PURGE_KINDS) {
     const cutoff = cutoffs[spec.cutoff];
     let cursor: QueryDocumentSnapshot | undefined;
     for (;;) {
-      if (Date.now() - startMs >= options.timeBudgetMs) return false;
+      if (outOfTime(run)) return false;
       let query = db
         .collectionGroup(spec.collectionId)
         .where(spec.field, "<", cutoff)
@@ -300,12 +438,12 @@ async function workThrough(db: Firestore, options: PurgeOptions, cutoffs: PurgeC
           tally.commits += 1;
         }
       }
-      tally.pages += 1;
-      await options.onPage?.({ kind: spec.kind, pages: tally.pages, deleted: { ...tally.deleted }, elapsedMs: Date.now() - startMs });
+      await pageDone(run, spec.kind);
       if (page.size < options.batchSize) break;
     }
   }
-  return true;
+  // Last: what the kinds above already removed from a deleted group need not be paged again.
+  return purgeDeletedGroups(run, cutoffs.expenses);
 }
 
 function cutoffsForLog(cutoffs: PurgeCutoffs): Record<keyof PurgeCutoffs, string> {
@@ -338,6 +476,7 @@ export async function purgeExpired(db: Firestore, options: PurgeOptions): Promis
     groupsTouched: tally.byGroup.size,
     byGroup: tally.byGroup,
     byUser: tally.byUser,
+    groupsPurged: tally.groupsPurged,
     pages: tally.pages,
     commits: tally.commits,
     complete,

@@ -4,7 +4,7 @@
 // log-based metrics in Cloud Monitoring (monitoring/), so a trigger run writes nothing for metrics.
 import { FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
 import { logPurgeRunUnreadable, logRollupWritten } from "./logs";
-import { PURGE_RUNS_COLLECTION, PURGED_KINDS, PurgeCounts, zeroPurgeCounts } from "./purgeRuns";
+import { PURGE_RUNS_COLLECTION, PURGED_KINDS, PurgeCounts, purgeCountsOf, zeroPurgeCounts } from "./purgeRuns";
 
 export const SYNC_HEALTH_DAYS_PATH = "ops/syncHealth/days";
 
@@ -51,10 +51,8 @@ async function sumPurgeRuns(db: Firestore, day: string, start: Date, end: Date):
   const purged = { ...zeroPurgeCounts(), total: 0 };
   const purgeRuns = { finished: runs.size, complete: 0, incomplete: 0, dryRun: 0, unreadable: 0 };
   for (const run of runs.docs) {
-    const deleted = run.get("deleted");
-    const readable =
-      typeof deleted === "object" && deleted !== null && PURGED_KINDS.every((kind) => Number.isInteger(deleted[kind]) && deleted[kind] >= 0);
-    if (!readable) {
+    const deleted = purgeCountsOf(run.get("deleted"));
+    if (!deleted) {
       purgeRuns.unreadable++;
       logPurgeRunUnreadable({ day, runId: run.id });
       continue;

@@ -7,9 +7,23 @@ import { expect } from "chai";
 import { CollectionReference, DocumentData, Firestore, Timestamp } from "firebase-admin/firestore";
 import { handleExpenseWrite } from "../../src/expenseActivity";
 import { PURGE_RUNS_COLLECTION } from "../../src/purgeRuns";
-import { Candidate, computeCutoffs, expiryAfter, PURGE_KINDS, purgeCommit, purgeExpired, PurgeOptions, PurgeReport, watermarkFor } from "../../src/purge";
+import {
+  Candidate,
+  computeCutoffs,
+  expiryAfter,
+  GROUP_CONTENTS,
+  PURGE_KINDS,
+  purgeCommit,
+  purgeExpired,
+  purgeGroupContents,
+  purgeGroupDocument,
+  PurgeOptions,
+  PurgeReport,
+  watermarkFor,
+} from "../../src/purge";
 import { PURGE_LEASE_PATH } from "../../src/purgeLease";
 import { adminDb, clearFirestore, eventually, setTriggersEnabled } from "../../../tools/emulator";
+import { drainTriggers } from "../support/emulator";
 import { expenseFixture, groupFixture } from "../support/fixtures";
 
 const DAY_MS = 86_400_000;
@@ -156,7 +170,7 @@ describe("purge (core on the emulator)", function () {
 
     const report = await purgeExpired(db, options());
 
-    expect(report.deleted).to.deep.equal({ expenses: 1, tombstones: 1, conflicts: 1, notifications: 1 });
+    expect(report.deleted).to.deep.equal({ expenses: 1, tombstones: 1, conflicts: 1, notifications: 1, groups: 0 });
     expect(report.complete).to.equal(true);
     expect(report.groupsTouched).to.equal(1);
     expect(await dump()).to.deep.equal(
@@ -251,7 +265,7 @@ describe("purge (core on the emulator)", function () {
     const tombstones = expired.map((id) => `groups/g1/tombstones/${id}`);
     expect(await paths()).to.deep.equal(["groups/g1", "groups/g1/expenses/e3", "groups/g1/expenses/e4", "groups/g1/expenses/e5", "groups/g1/expenses/live", ...tombstones]);
     const failed = (await db.collection(PURGE_RUNS_COLLECTION).doc("interrupted-run").get()).data();
-    expect(failed).to.deep.include({ complete: false, deleted: { expenses: 2, tombstones: 0, conflicts: 0, notifications: 0 } });
+    expect(failed).to.deep.include({ complete: false, deleted: { expenses: 2, tombstones: 0, conflicts: 0, notifications: 0, groups: 0 } });
     expect((await db.doc(PURGE_LEASE_PATH).get()).exists, "a failed run releases its lease").to.equal(false);
 
     const resumed = await purgeExpired(db, options());
@@ -388,7 +402,7 @@ describe("purge (core on the emulator)", function () {
     expect((await purgedBeforeOf("g2"))?.isEqual(WATERMARK)).to.equal(true);
 
     const report = await purgeExpired(db, options());
-    expect(report.deleted).to.deep.equal({ expenses: 0, tombstones: 0, conflicts: 0, notifications: 0 });
+    expect(report.deleted).to.deep.equal({ expenses: 0, tombstones: 0, conflicts: 0, notifications: 0, groups: 0 });
     expect(await paths()).to.deep.equal(["groups/g1", "groups/g2"]);
   });
 
@@ -437,10 +451,10 @@ describe("purge (core on the emulator)", function () {
         { "groups/busy": WATERMARK },
       ),
     );
-    expect(first.deleted).to.deep.equal({ expenses: 1, tombstones: 1, conflicts: 0, notifications: 1 });
+    expect(first.deleted).to.deep.equal({ expenses: 1, tombstones: 1, conflicts: 0, notifications: 1, groups: 0 });
 
     const second = await purgeExpired(db, options());
-    expect(second.deleted).to.deep.equal({ expenses: 0, tombstones: 0, conflicts: 0, notifications: 0 });
+    expect(second.deleted).to.deep.equal({ expenses: 0, tombstones: 0, conflicts: 0, notifications: 0, groups: 0 });
     expect(second).to.deep.include({ groupsTouched: 0, complete: true, commits: 0 });
     expect(await dump()).to.deep.equal(afterFirst);
   });
@@ -463,7 +477,7 @@ describe("purge (core on the emulator)", function () {
     expect(await runRecords(), "no run record").to.have.length(0);
 
     const real = await purgeExpired(db, options());
-    expect(dry.deleted).to.deep.equal({ expenses: 2, tombstones: 1, conflicts: 1, notifications: 1 });
+    expect(dry.deleted).to.deep.equal({ expenses: 2, tombstones: 1, conflicts: 1, notifications: 1, groups: 0 });
     expect(real.deleted).to.deep.equal(dry.deleted);
     expect(dry.byGroup).to.deep.equal(real.byGroup);
     expect(dry.byUser).to.deep.equal(new Map([["bob", 1]]));
@@ -542,5 +556,177 @@ describe("purge (core on the emulator)", function () {
     before.delete("groups/sentinel");
     before.delete("groups/sentinel/expenses/s1");
     expect(after).to.deep.equal(expectedAfter(before, ["groups/g1/expenses/expired", "groups/g1/conflicts/old"], { "groups/g1": WATERMARK }));
+  });
+  describe("deleted groups", () => {
+    const deletedGroup = (deletedAt: Timestamp) => groupDoc({ deletedAt, deletedBy: ALICE, updatedAt: deletedAt });
+    const keptDeletionDoc = (expenseId: string, deletedAt: Timestamp) => ({ expenseId, deletedAt, deletedBy: null, data: liveExpense() });
+    /** A group with one of everything the data model puts under a group, the deletions recent. */
+    const groupWithContents = (groupId: string, group: DocumentData): Record<string, DocumentData> => ({
+      [`groups/${groupId}`]: group,
+      [`groups/${groupId}/expenses/live1`]: liveExpense(),
+      [`groups/${groupId}/expenses/live2`]: liveExpense(),
+      [`groups/${groupId}/expenses/live3`]: liveExpense(),
+      ...softDeleted(groupId, "soft", daysBefore(5)),
+      [`groups/${groupId}/tombstones/hard`]: tombstoneDoc("hard", daysBefore(4)),
+      [`groups/${groupId}/deletedExpenses/hard`]: keptDeletionDoc("hard", daysBefore(4)),
+      [`groups/${groupId}/conflicts/c1`]: conflictDoc("live1", daysBefore(3)),
+    });
+    const under = (before: Map<string, DocumentData>, groupId: string) => [...before.keys()].filter((path) => path === `groups/${groupId}` || path.startsWith(`groups/${groupId}/`));
+    const EXPIRED = daysBefore(31);
+    const WHOLE = { expenses: 5, tombstones: 2, conflicts: 1, notifications: 0, groups: 1 };
+
+    it("purges a group deleted before the expense cutoff with everything under it, and touches nothing else", async () => {
+      await seed({
+        ...groupWithContents("gone", deletedGroup(EXPIRED)),
+        ...groupWithContents("at-cutoff", deletedGroup(CUTOFFS.expenses)),
+        ...groupWithContents("recent", deletedGroup(daysBefore(29))),
+        ...groupWithContents("live", groupDoc()),
+        // Deleted long ago and restored: live again.
+        ...groupWithContents("restored", groupDoc({ updatedAt: daysBefore(1) })),
+        "users/alice": { displayName: "Alice", createdAt: daysBefore(400), updatedAt: daysBefore(400) },
+        // Notifications belong to their user: left to their own retention (unread ones stay).
+        "users/alice/notifications/about-gone": notificationDoc("gone", null),
+        "users/bob/notifications/read-about-gone": notificationDoc("gone", daysBefore(3)),
+      });
+      const before = await dump();
+
+      const report = await purgeExpired(db, options());
+
+      expect(report.deleted).to.deep.equal(WHOLE);
+      expect(report).to.deep.include({ complete: true, groupsTouched: 1, groupsPurged: ["gone"] });
+      expect(report.byGroup).to.deep.equal(new Map([["gone", { expenses: 5, tombstones: 2, conflicts: 1 }]]));
+      expect(await dump()).to.deep.equal(expectedAfter(before, under(before, "gone"), {}));
+      expect((await runRecords())[0].get("deleted")).to.deep.equal(WHOLE);
+
+      const again = await purgeExpired(db, options());
+      expect(again.deleted).to.deep.equal({ ...WHOLE, expenses: 0, tombstones: 0, conflicts: 0, groups: 0 });
+      expect(again.commits).to.equal(0);
+    });
+
+    it("a dry run counts the group and its contents and writes nothing", async () => {
+      await seed(groupWithContents("gone", deletedGroup(EXPIRED)));
+      const before = await dump();
+
+      const dry = await purgeExpired(db, options({ dryRun: true }));
+
+      expect(await dump()).to.deep.equal(before);
+      expect(dry.deleted).to.deep.equal(WHOLE);
+      expect(dry.groupsPurged).to.deep.equal(["gone"]);
+      expect((await purgeExpired(db, options())).deleted).to.deep.equal(dry.deleted);
+    });
+
+    it("a restore wins: before the run, and between a query and its commit, nothing more goes and the group stays", async () => {
+      await seed(groupWithContents("gone", deletedGroup(EXPIRED)));
+      const group = db.doc("groups/gone");
+      const restore = () => group.update({ deletedAt: null, deletedBy: null, updatedAt: daysBefore(0.1), updatedBy: ALICE });
+
+      // The run's first page of contents commits; the owner restores before the next one.
+      let restored = false;
+      const report = await purgeExpired(
+        db,
+        options({
+          onPage: async ({ kind }) => {
+            if (kind === "groups" && !restored) {
+              restored = true;
+              await restore();
+            }
+          },
+        }),
+      );
+
+      expect(report).to.deep.include({ complete: true, groupsPurged: [] });
+      expect(report.deleted).to.deep.equal({ ...WHOLE, expenses: 2, tombstones: 0, conflicts: 0, groups: 0 });
+      const left = await paths();
+      expect(left).to.include("groups/gone");
+      expect(left.filter((path) => path.startsWith("groups/gone/"))).to.have.length(6);
+      expect((await purgedBeforeOf("gone"))?.isEqual(WATERMARK), "what went is behind the watermark: clients resync").to.equal(true);
+
+      // The commits themselves decline a restored group.
+      const rest = await group.collection("expenses").listDocuments();
+      expect(await purgeGroupContents(db, group, rest, CUTOFFS.expenses, WATERMARK)).to.equal(undefined);
+      expect(await purgeGroupDocument(db, group, CUTOFFS.expenses)).to.equal("kept");
+      expect(await paths()).to.deep.equal(left);
+
+      // Restored before the run: nothing of it goes.
+      await clearFirestore();
+      await seed(groupWithContents("gone", deletedGroup(EXPIRED)));
+      await restore();
+      const untouched = await dump();
+      expect((await purgeExpired(db, options())).deleted.groups).to.equal(0);
+      expect(await dump()).to.deep.equal(untouched);
+    });
+
+    it("keeps the group document until nothing is left under it, also when something was written meanwhile", async () => {
+      await seed({ "groups/gone": deletedGroup(EXPIRED), "groups/gone/expenses/late": liveExpense() });
+      expect(await purgeGroupDocument(db, db.doc("groups/gone"), CUTOFFS.expenses)).to.equal("not-empty");
+      expect(await paths()).to.deep.equal(["groups/gone", "groups/gone/expenses/late"]);
+      expect(GROUP_CONTENTS.map(({ collectionId }) => collectionId)).to.have.members(["expenses", "deletedExpenses", "tombstones", "conflicts"]);
+    });
+
+    it("a run stopped part-way through a group leaves it findable, and the next run finishes it", async () => {
+      await seed({ ...groupWithContents("gone", deletedGroup(EXPIRED)), ...groupWithContents("live", groupDoc()) });
+      const before = await dump();
+      const injected = new Error("injected crash inside the group");
+
+      await purgeExpired(
+        db,
+        options({
+          runId: "stopped-in-group",
+          onPage: ({ kind }) => {
+            if (kind === "groups") throw injected;
+          },
+        }),
+      ).then(
+        () => expect.fail("the injected failure must end the run"),
+        (error: unknown) => expect(error).to.equal(injected),
+      );
+      const stopped = (await db.collection(PURGE_RUNS_COLLECTION).doc("stopped-in-group").get()).data();
+      expect(stopped).to.deep.include({ complete: false, deleted: { ...WHOLE, expenses: 2, tombstones: 0, conflicts: 0, groups: 0 } });
+      expect(await paths()).to.include("groups/gone");
+
+      const resumed = await purgeExpired(db, options());
+      expect(resumed.deleted).to.deep.equal({ ...WHOLE, expenses: 3 });
+      expect(await dump()).to.deep.equal(expectedAfter(before, under(before, "gone"), {}));
+    });
+
+    it("overlapping runs without the lease purge each group once and count every document once", async () => {
+      await seed({
+        ...groupWithContents("gone1", deletedGroup(EXPIRED)),
+        ...groupWithContents("gone2", deletedGroup(daysBefore(60))),
+        ...groupWithContents("live", groupDoc()),
+      });
+      const before = await dump();
+
+      const reports = await Promise.all([purgeExpired(db, options({ useLease: false })), purgeExpired(db, options({ useLease: false, batchSize: 3 }))]);
+
+      const sum = (kind: keyof PurgeReport["deleted"]) => reports.reduce((total, r) => total + r.deleted[kind], 0);
+      expect({ expenses: sum("expenses"), tombstones: sum("tombstones"), conflicts: sum("conflicts"), groups: sum("groups") }).to.deep.equal({
+        expenses: 10,
+        tombstones: 4,
+        conflicts: 2,
+        groups: 2,
+      });
+      expect(await dump()).to.deep.equal(expectedAfter(before, [...under(before, "gone1"), ...under(before, "gone2")], {}));
+    });
+
+    it("through the live triggers: no tombstone, kept copy or activity comes back, and each member's membership record moves", async () => {
+      await seed({ ...groupWithContents("gone", deletedGroup(EXPIRED)), ...groupWithContents("live", groupDoc()) });
+      const before = await dump();
+      await setTriggersEnabled(true);
+
+      const report = await purgeExpired(db, options());
+      expect(report.deleted.groups).to.equal(1);
+      await drainTriggers(db);
+
+      const after = await dump();
+      for (const path of [...after.keys()].filter((path) => path.startsWith("groups/drain-"))) after.delete(path);
+      const records = MEMBERS.map((uid) => after.get(`users/${uid}/sync/membership`));
+      for (const uid of MEMBERS) after.delete(`users/${uid}/sync/membership`);
+      expect(after).to.deep.equal(expectedAfter(before, under(before, "gone"), {}));
+      for (const record of records) {
+        expect(record?.groupId).to.equal("gone");
+        expect(record?.changedAt).to.be.instanceOf(Timestamp);
+      }
+    });
   });
 });

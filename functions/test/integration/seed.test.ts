@@ -166,6 +166,13 @@ describe("seed data (files)", () => {
     }
   });
 
+  it("shows every member's name on each group: memberNames is exactly the members, each with their profile's displayName", () => {
+    const profiles = new Map(ofKind<DocumentData>(seed, "users/{uid}").map((u) => [idOf(u.path), u.data.displayName as string]));
+    for (const group of groups) {
+      expect(group.data.memberNames, group.path).to.deep.equal(Object.fromEntries(group.data.memberIds.map((uid) => [uid, profiles.get(uid)])));
+    }
+  });
+
   it("keeps every soft delete newer than its group's purge watermark", () => {
     const watermarked = groups.filter((g) => g.data.purgedBefore !== undefined);
     expect(watermarked.length, "groups demonstrating purgedBefore").to.be.greaterThan(0);

@@ -39,7 +39,9 @@ function purgeRunFixture(finishedAt: Date, deleted: unknown, flags: { complete?:
   };
 }
 
-const counts = (expenses: number, tombstones: number, conflicts: number, notifications: number) => ({ expenses, tombstones, conflicts, notifications });
+// Without `groups`: a record written before deleted groups were purged (#16), still readable.
+const counts = (expenses: number, tombstones: number, conflicts: number, notifications: number, groups?: number) =>
+  groups === undefined ? { expenses, tombstones, conflicts, notifications } : { expenses, tombstones, conflicts, notifications, groups };
 
 describe("sync health (emulator)", function () {
   this.timeout(60_000);
@@ -69,8 +71,8 @@ describe("sync health (emulator)", function () {
         put("groups/g3/tombstones/e9", tombstoneFixture("e9", inDay("21:00:00")));
         put("groups/g3/tombstones/e10", tombstoneFixture("e10", AFTER_DAY));
         put("ops/purge/runs/r1", purgeRunFixture(inDay("03:20:00"), counts(5, 7, 2, 1)));
-        put("ops/purge/runs/r2", purgeRunFixture(inDay("15:00:00"), counts(1, 0, 0, 4), { complete: false }));
-        put("ops/purge/runs/dry", purgeRunFixture(inDay("16:00:00"), counts(100, 100, 100, 100), { dryRun: true }));
+        put("ops/purge/runs/r2", purgeRunFixture(inDay("15:00:00"), counts(1, 0, 0, 4, 1), { complete: false }));
+        put("ops/purge/runs/dry", purgeRunFixture(inDay("16:00:00"), counts(100, 100, 100, 100, 100), { dryRun: true }));
         put("ops/purge/runs/unreadable", purgeRunFixture(inDay("17:00:00"), { expenses: "many" }));
         put("ops/purge/runs/yesterday", purgeRunFixture(BEFORE_DAY, counts(50, 0, 0, 0)));
         await Promise.all(writes);
@@ -81,7 +83,7 @@ describe("sync health (emulator)", function () {
       day: DAY,
       conflicts: 3,
       tombstones: 2,
-      purged: { expenses: 6, tombstones: 7, conflicts: 2, notifications: 5, total: 20 },
+      purged: { expenses: 6, tombstones: 7, conflicts: 2, notifications: 5, groups: 1, total: 21 },
       purgeRuns: { finished: 4, complete: 2, incomplete: 1, dryRun: 1, unreadable: 1 },
     };
 
@@ -100,7 +102,7 @@ describe("sync health (emulator)", function () {
         day: DAY,
         conflicts: 3,
         tombstones: 2,
-        purgedTotal: 20,
+        purgedTotal: 21,
         purgeRunsFinished: 4,
         purgeRunsIncomplete: 1,
       });
@@ -121,7 +123,7 @@ describe("sync health (emulator)", function () {
       await withoutTriggers(() => db.doc("groups/g9/conflicts/c9").set(conflictFixture("e9", inDay("18:00:00"))));
       const rerun = await rollupSyncHealth(db, DAY);
       expect(rerun.conflicts).to.equal(4);
-      expect(rerun.purged.total).to.equal(20);
+      expect(rerun.purged.total).to.equal(21);
       expect((await dayDoc().get()).get("conflicts")).to.equal(4);
     });
 
@@ -130,7 +132,7 @@ describe("sync health (emulator)", function () {
       expect(summary).to.deep.include({
         conflicts: 0,
         tombstones: 0,
-        purged: { expenses: 0, tombstones: 0, conflicts: 0, notifications: 0, total: 0 },
+        purged: { expenses: 0, tombstones: 0, conflicts: 0, notifications: 0, groups: 0, total: 0 },
         purgeRuns: { finished: 0, complete: 0, incomplete: 0, dryRun: 0, unreadable: 0 },
       });
       expect((await dayDoc("2026-03-16").get()).get("purged.total")).to.equal(0);

@@ -203,7 +203,7 @@ describe("TTL (through the emulator)", function () {
       await hardStone.ref.set(hardStone.data()!);
 
       const report = await purgeAt(dayAfterStart(400));
-      expect(report.deleted).to.deep.equal({ expenses: 3, tombstones: 2, conflicts: 0, notifications: 0 });
+      expect(report.deleted).to.deep.equal({ expenses: 3, tombstones: 2, conflicts: 0, notifications: 0, groups: 0 });
       expect(await channels()).to.deep.equal({ soft: "resync", hard: "resync", softThenHard: "resync" });
       expect((await group().collection("tombstones").get()).size).to.equal(0);
     });
@@ -213,7 +213,7 @@ describe("TTL (through the emulator)", function () {
         const swept = await ttlSweep(dayAfterStart(days));
         return { swept, purged: (await purgeAt(dayAfterStart(days))).deleted, seen: await channels() };
       };
-      const nothing = { expenses: 0, tombstones: 0, conflicts: 0, notifications: 0 };
+      const nothing = { expenses: 0, tombstones: 0, conflicts: 0, notifications: 0, groups: 0 };
 
       expect(await step(1)).to.deep.equal({ swept: [], purged: nothing, seen: { soft: "expense", hard: "tombstone", softThenHard: "tombstone" } });
       // The expense and the kept copies go with the watermark raise; the read notification went by TTL first.

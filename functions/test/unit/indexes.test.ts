@@ -55,6 +55,14 @@ const CONTRACT_QUERIES: ContractQuery[] = [
     scope: "COLLECTION",
     fields: [{ fieldPath: "deletedAt", order: "ASCENDING" }],
   },
+  // The purge's deleted groups: a collection query on one field, which the automatic index serves
+  // unless an override on groups.deletedAt took it away.
+  {
+    name: "Purge: groups where deletedAt < cutoff order by deletedAt",
+    collectionGroup: "groups",
+    scope: "COLLECTION",
+    fields: [{ fieldPath: "deletedAt", order: "ASCENDING" }],
+  },
   // The purge: one collection-group query per kind it removes (PURGE_KINDS), field < cutoff.
   ...PURGE_KINDS.map(
     (spec): ContractQuery => ({

@@ -83,15 +83,27 @@ describe("activity time", () => {
 
 describe("purge recognition", () => {
   const softDeleted = syncFields({ deletedAt: at(10), deletedBy: "bob" });
+  const live = syncFields({ deletedAt: null, deletedBy: null });
+  const watermarked = (purgedBefore: unknown, deletedAt: unknown = null) => ({ purgedBefore, deletedAt });
   it("treats the hard delete of an expense soft-deleted at or before purgedBefore as the purge", () => {
-    expect(isPurgeDelete(softDeleted, undefined, at(10))).to.equal(true);
-    expect(isPurgeDelete(softDeleted, undefined, at(11))).to.equal(true);
+    expect(isPurgeDelete(softDeleted, undefined, watermarked(at(10)))).to.equal(true);
+    expect(isPurgeDelete(softDeleted, undefined, watermarked(at(11)))).to.equal(true);
+  });
+  it("treats the hard delete of any expense of a group deleted at or before purgedBefore as the purge (the group's own purge)", () => {
+    expect(isPurgeDelete(live, undefined, watermarked(at(11), at(11)))).to.equal(true);
+    expect(isPurgeDelete(live, undefined, watermarked(at(11), at(5)))).to.equal(true);
+    expect(isPurgeDelete(softDeleted, undefined, watermarked(at(9), at(5)))).to.equal(true);
   });
   it("treats anything else as activity", () => {
-    expect(isPurgeDelete(softDeleted, undefined, at(9))).to.equal(false);
+    expect(isPurgeDelete(softDeleted, undefined, watermarked(at(9)))).to.equal(false);
+    expect(isPurgeDelete(softDeleted, undefined, watermarked(undefined))).to.equal(false);
     expect(isPurgeDelete(softDeleted, undefined, undefined)).to.equal(false);
-    expect(isPurgeDelete(syncFields({ deletedAt: null }), undefined, at(11))).to.equal(false);
-    expect(isPurgeDelete(softDeleted, softDeleted, at(11))).to.equal(false);
+    expect(isPurgeDelete(live, undefined, watermarked(at(11)))).to.equal(false);
+    expect(isPurgeDelete(softDeleted, softDeleted, watermarked(at(11)))).to.equal(false);
+    // A group deleted after its watermark (not yet due), or a live one: a v1 build's or an admin's delete.
+    expect(isPurgeDelete(live, undefined, watermarked(at(11), at(12)))).to.equal(false);
+    expect(isPurgeDelete(live, undefined, watermarked(at(11), undefined))).to.equal(false);
+    expect(isPurgeDelete(live, live, watermarked(at(11), at(5)))).to.equal(false);
   });
 });
 

@@ -108,13 +108,14 @@ describe("purge CLI: summary", () => {
     finishedAt: new Date("2026-03-01T00:00:02Z"),
     cutoffs,
     watermark: cutoffs.expenses,
-    deleted: { expenses: 3, tombstones: 1, conflicts: 0, notifications: 2 },
+    deleted: { expenses: 3, tombstones: 1, conflicts: 0, notifications: 2, groups: 0 },
     groupsTouched: 2,
     byGroup: new Map([
       ["g2", { expenses: 1, tombstones: 0, conflicts: 0 }],
       ["g1", { expenses: 2, tombstones: 1, conflicts: 0 }],
     ]),
     byUser: new Map([["alice", 2]]),
+    groupsPurged: [],
     pages: 3,
     commits: 3,
     complete: true,
@@ -128,6 +129,13 @@ describe("purge CLI: summary", () => {
     expect(text).to.contain("in 2 groups");
     expect(text).to.contain("Run record: ops/purge/runs/20260301T000000Z-0123abcd");
     expect(text).to.not.contain("run it again");
+    expect(text).to.not.contain("purged whole");
+  });
+
+  it("names a deleted group purged whole, and counts it in the totals", () => {
+    const text = formatReport(report({ deleted: { expenses: 3, tombstones: 1, conflicts: 0, notifications: 2, groups: 1 }, groupsPurged: ["g2"] }));
+    expect(text).to.contain("  group g1: 2 expenses, 1 tombstone, 0 conflicts\n  group g2: 1 expense, 0 tombstones, 0 conflicts, and the deleted group itself\n");
+    expect(text).to.contain("in 2 groups, 1 deleted group purged whole");
   });
 
   it("says 'would' for a dry run and names no run record", () => {
@@ -144,7 +152,7 @@ describe("purge CLI: summary", () => {
   });
 
   it("says so when there is nothing to purge", () => {
-    const empty = report({ deleted: { expenses: 0, tombstones: 0, conflicts: 0, notifications: 0 }, byGroup: new Map(), byUser: new Map(), groupsTouched: 0 });
+    const empty = report({ deleted: { expenses: 0, tombstones: 0, conflicts: 0, notifications: 0, groups: 0 }, byGroup: new Map(), byUser: new Map(), groupsTouched: 0 });
     expect(formatReport(empty)).to.match(/^Deleted: nothing\.\n/);
     expect(formatReport(empty), "no watermark where nothing was purged").to.not.contain("purgedBefore");
   });
