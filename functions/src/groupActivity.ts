@@ -12,7 +12,7 @@ import { classifyOutcome, raisesLastActivity } from "./activity";
 import { isLegacyGroup, normalizedGroupFields, normalizesOnThisEvent } from "./legacy";
 import { logGroupAbandoned } from "./logs";
 import { HandledOutcome } from "./outcomes";
-import { namesMatchMembers, readMemberNames } from "./people";
+import { memberIdsOf, namesMatchMembers, readMemberNames } from "./people";
 
 export interface GroupWriteEvent {
   id: string;
@@ -59,7 +59,6 @@ export function groupActivityTime(event: GroupWriteEvent): Timestamp | undefined
   return after.updatedAt instanceof Timestamp ? after.updatedAt : Timestamp.fromDate(new Date(event.time));
 }
 
-const memberIdsOf = (doc: DocumentData | undefined): string[] => (Array.isArray(doc?.memberIds) ? doc.memberIds.filter((id) => typeof id === "string") : []);
 const isDeleted = (doc: DocumentData | undefined): boolean => doc?.deletedAt instanceof Timestamp;
 
 /**
@@ -109,8 +108,7 @@ export async function handleGroupWrite(db: Firestore, event: GroupWriteEvent): P
     // One update for all, so a leave's activity, names and deletion land in one commit. A group a
     // v1 write left unnormalized gets its names from the normalization's own event.
     const update: DocumentData = {};
-    const memberIds = (current?.memberIds ?? []) as string[];
-    if (current !== undefined && !isLegacyGroup(current) && !namesMatchMembers(current)) update.memberNames = await readMemberNames(db, tx, memberIds);
+    if (current !== undefined && !isLegacyGroup(current) && !namesMatchMembers(current)) update.memberNames = await readMemberNames(db, tx, memberIdsOf(current));
     const membershipRecorded = recordMembershipChanges(tx, membershipRecords, event);
     if (current === undefined) return { outcome: at === undefined ? "not-activity" : "stale-skipped", activityAt: at, attempts, membershipRecorded };
     if (at !== undefined && raisesLastActivity(current.lastActivityAt, at)) update.lastActivityAt = at;

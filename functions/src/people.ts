@@ -11,6 +11,10 @@ import { HandlerResult } from "./eventDelivery";
 
 export type MemberNames = Record<string, string | null>;
 
+/** A group document's members as uids; none when the field is missing or malformed (a v1 write not yet validated). */
+export const memberIdsOf = (group: DocumentData | undefined): string[] =>
+  Array.isArray(group?.memberIds) ? group.memberIds.filter((id): id is string => typeof id === "string") : [];
+
 /** Whether memberNames has exactly the members as keys; a document without members needs none. */
 export function namesMatchMembers(group: DocumentData | undefined): boolean {
   const members: unknown = group?.memberIds;
@@ -65,7 +69,7 @@ export async function handleProfileWrite(db: Firestore, event: ProfileWriteEvent
       attempts += 1;
       const [group, profile] = await tx.getAll(ref, profileRef);
       const current = group.data();
-      const isMember = Array.isArray(current?.memberIds) && current.memberIds.includes(event.uid);
+      const isMember = memberIdsOf(current).includes(event.uid);
       const name = profileName(profile.data());
       const copied: unknown = current?.memberNames?.[event.uid];
       if (!isMember || isLegacyGroup(current) || copied === name) return false;
