@@ -41,7 +41,7 @@ const homeExpense = (payer: string, description: string): ExpenseFields => ({
 });
 
 describe("browser: the demo app in headless Chromium", function () {
-  this.timeout(120_000);
+  this.timeout(180_000);
   let lab: BrowserLab;
   const contexts: BrowserContext[] = [];
   const devices: Device[] = [];
@@ -139,7 +139,7 @@ describe("browser: the demo app in headless Chromium", function () {
     await bob.setOnline(true);
     await bob.waitFor("bob's edit acknowledged", (state, expenseId) => !state.pending.includes(expenseId) && state.expenses.some((e) => e.id === expenseId && e.version === 2), id);
     await alice.setOnline(true);
-    await bob.waitFor("the conflict notification in bob's tab", (state, expenseId) => state.notifications.some((n) => n.expenseId === expenseId), id, 60_000);
+    await bob.waitFor("the conflict notification in bob's tab", (state, expenseId) => state.notifications.some((n) => n.expenseId === expenseId), id, 90_000);
 
     const [conflict] = await eventually("the conflict record", async () => ((await conflictsOf(id)).length === 1 ? conflictsOf(id) : undefined));
     expect(conflict.winner).to.include({ updatedBy: "alice", version: 2, baseVersion: 1 });

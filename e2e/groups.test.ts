@@ -143,6 +143,42 @@ describe("e2e: groups and people", function () {
     expect(bobClient.store.nameOf(alice.uid)).to.equal("Alice Liddell");
   });
 
+  it("shows a rename in a quiet group at a co-member's next start: the rename moves the membership record, so Tier 1 is read in full", async () => {
+    const { user: alice, device: aliceDevice } = await fleet.newUser("alice");
+    const { user: carol, device: carolDevice } = await fleet.newUser("carol");
+    await Promise.all([createProfile(aliceDevice, "Alice").acknowledged, createProfile(carolDevice, "Carol").acknowledged]);
+    const quiet = await groupOf(aliceDevice, [alice.uid, carol.uid], "Quiet");
+    // Carol's newer group sets her mark past the quiet group's activity; with no overlap, a start
+    // since that mark would not list the quiet group again.
+    const later = await groupOf(carolDevice, [carol.uid], "Later");
+    const store = new LocalStore();
+    const first = fleet.client(carolDevice, store, { tier1OverlapMs: 0 });
+    await first.resume();
+    await namesShown(first, quiet, { [alice.uid]: "Alice", [carol.uid]: "Carol" });
+    await first.until("the later group's activity as the mark", () => {
+      const laterActivity = store.groups.get(later)?.lastActivityAt;
+      return laterActivity && store.tier1Mark && compareTimestamps(store.tier1Mark, laterActivity) === 0 ? true : undefined;
+    });
+    expect(compareTimestamps(store.groups.get(quiet)!.lastActivityAt!, store.tier1Mark!)).to.be.lessThan(0);
+    await first.background();
+    first.stop();
+
+    const seenBefore = store.membershipSeen;
+    await renameProfile(aliceDevice, "Alice Liddell").acknowledged;
+    await eventually("the rename copied and carol's record moved", async () => {
+      const [group, record] = await Promise.all([adminDb().doc(`groups/${quiet}`).get(), adminDb().doc(`users/${carol.uid}/sync/membership`).get()]);
+      const moved = record.exists && (seenBefore == null || !record.get("changedAt").isEqual(seenBefore));
+      return group.get(`memberNames.${alice.uid}`) === "Alice Liddell" && moved ? true : undefined;
+    });
+
+    const meter = new ReadMeter();
+    const second = fleet.client(carolDevice, store, { tier1OverlapMs: 0, meter });
+    await second.resume();
+    await namesShown(second, quiet, { [alice.uid]: "Alice Liddell", [carol.uid]: "Carol" });
+    expect(meter.billedReads("tier1"), "Tier 1 in full: both of carol's groups").to.equal(2);
+    expect(store.nameOf(alice.uid)).to.equal("Alice Liddell");
+  });
+
   it("stops showing a removed member through the group; a device that saw the name keeps it for old expenses", async () => {
     const { user: alice, device: aliceDevice } = await fleet.newUser("alice");
     const { user: bob, device: bobDevice } = await fleet.newUser("bob");

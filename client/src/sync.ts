@@ -74,7 +74,7 @@ export const POLL_SETTLE_MS = 5_000;
 /** Polling interval of a client outside the realtime rollout: the 30 seconds builds before 2.1 use. */
 export const POLL_INTERVAL_MS = 30_000;
 /** When a client looks for the notification of a conflict it saw happen, after each previous look. */
-export const CONFLICT_NOTIFICATION_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000];
+export const CONFLICT_NOTIFICATION_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000];
 /** Delta sync interval in battery-saver mode: no listener holds a connection open in between. */
 export const BATTERY_SAVER_INTERVAL_MS = 300_000;
 
@@ -353,6 +353,8 @@ export class SyncClient {
   async foreground(activeGroupId?: string, pollIntervalMs = POLL_INTERVAL_MS): Promise<SyncMode> {
     this.syncConfig = await readSyncConfig(this.device).catch(() => this.syncConfig ?? defaultSyncConfig());
     const mode: SyncMode = !this.batterySaver && isInRollout(this.syncConfig, this.device.uid) ? "realtime" : "polling";
+    // Decided before it syncs: open() attaches Tier 2 only in a realtime session.
+    this.mode = mode;
     if (mode === "realtime") {
       await this.stopPolling();
       await this.resume(activeGroupId);
@@ -360,7 +362,6 @@ export class SyncClient {
       this.detachListeners();
       await this.startPolling(this.batterySaver ? (this.options.batterySaverIntervalMs ?? BATTERY_SAVER_INTERVAL_MS) : pollIntervalMs);
     }
-    this.mode = mode;
     return mode;
   }
 

@@ -5,13 +5,14 @@
 // change none of the activity fields and leave the names matching, so they never feed back. A
 // change Tier 1 cannot show to a device that reads only groups changed since its mark (a member
 // removed, the group deleted or restored) is recorded for each user it concerns, in the same commit.
-import { DocumentData, DocumentSnapshot, FieldValue, Firestore, Timestamp, Transaction } from "firebase-admin/firestore";
+import { DocumentData, FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
 import { isDeepStrictEqual } from "node:util";
 import { uidSchema } from "../../core/schemas";
 import { classifyOutcome, raisesLastActivity } from "./activity";
 import { isLegacyGroup, normalizedGroupFields, normalizesOnThisEvent } from "./legacy";
 import { logGroupAbandoned } from "./logs";
 import { HandledOutcome } from "./outcomes";
+import { readMembershipRecords, recordMembershipChanges } from "./membershipRecord";
 import { memberIdsOf, namesMatchMembers, readMemberNames } from "./people";
 
 export interface GroupWriteEvent {
@@ -73,21 +74,6 @@ export function membershipChangesOf(event: Pick<GroupWriteEvent, "before" | "aft
   const left = memberIdsOf(before).filter((uid) => !remaining.has(uid));
   const toggled = after !== undefined && isDeleted(before) !== isDeleted(after) ? memberIdsOf(after) : [];
   return [...new Set([...left, ...toggled])];
-}
-
-/** The membership records of `uids`, read in `tx` (a transaction reads before it writes). */
-function readMembershipRecords(tx: Transaction, db: Firestore, uids: string[]): Promise<DocumentSnapshot[]> {
-  return Promise.all(uids.map((uid) => tx.get(db.doc(`users/${uid}/sync/membership`))));
-}
-
-/**
- * Stamps each membership record with this commit's time, except where this event already did: a
- * redelivery then moves nothing, and costs no device a full Tier-1 read. Returns how many it wrote.
- */
-function recordMembershipChanges(tx: Transaction, records: DocumentSnapshot[], event: GroupWriteEvent): number {
-  const due = records.filter((record) => record.get("eventId") !== event.id);
-  for (const record of due) tx.set(record.ref, { changedAt: FieldValue.serverTimestamp(), groupId: event.groupId, eventId: event.id });
-  return due.length;
 }
 
 /** Applies one group write event. Safe to call any number of times, in any order. */

@@ -6,6 +6,7 @@
 import { DocumentData, FieldPath, Firestore, Transaction } from "firebase-admin/firestore";
 import { userSchema } from "../../core/schemas";
 import { isLegacyGroup } from "./legacy";
+import { readMembershipRecords, recordMembershipChanges } from "./membershipRecord";
 import { logNamesCopied } from "./logs";
 import { HandlerResult } from "./eventDelivery";
 
@@ -49,6 +50,8 @@ export interface ProfileWriteResult extends HandlerResult {
   outcome: "not-activity";
   /** Groups whose copy of the name this run changed. */
   groupsUpdated: number;
+  /** Membership records moved: each member of those groups, once per rename. */
+  membershipRecorded: number;
 }
 
 /**
@@ -58,26 +61,31 @@ export interface ProfileWriteResult extends HandlerResult {
  * group trigger, which copies every name once it is.
  */
 export async function handleProfileWrite(db: Firestore, event: ProfileWriteEvent): Promise<ProfileWriteResult> {
-  if (profileName(event.before) === profileName(event.after)) return { outcome: "not-activity", groupsUpdated: 0 };
+  if (profileName(event.before) === profileName(event.after)) return { outcome: "not-activity", groupsUpdated: 0, membershipRecorded: 0 };
   const profileRef = db.doc(`users/${event.uid}`);
   const namePath = new FieldPath("memberNames", event.uid);
   const groups = await db.collection("groups").where("memberIds", "array-contains", event.uid).select().get();
   let groupsUpdated = 0;
+  let membershipRecorded = 0;
   let attempts = 0;
   for (const { ref } of groups.docs) {
     const updated = await db.runTransaction(async (tx) => {
       attempts += 1;
       const [group, profile] = await tx.getAll(ref, profileRef);
       const current = group.data();
-      const isMember = memberIdsOf(current).includes(event.uid);
+      const members = memberIdsOf(current);
+      const records = await readMembershipRecords(tx, db, members);
       const name = profileName(profile.data());
       const copied: unknown = current?.memberNames?.[event.uid];
-      if (!isMember || isLegacyGroup(current) || copied === name) return false;
+      if (!members.includes(event.uid) || isLegacyGroup(current) || copied === name) return false;
       tx.update(ref, namePath, name);
+      // A rename is not activity: a device attaching Tier 1 since its mark would not see it in a
+      // quiet group. The members' records send each device's next start to a full Tier-1 read.
+      membershipRecorded += recordMembershipChanges(tx, records, { id: event.id, groupId: ref.id });
       return true;
     });
     if (updated) groupsUpdated += 1;
   }
   if (groupsUpdated > 0) logNamesCopied({ eventId: event.id, path: profileRef.path, groups: groupsUpdated, attempts });
-  return { outcome: "not-activity", groupsUpdated, attempts };
+  return { outcome: "not-activity", groupsUpdated, membershipRecorded, attempts };
 }

@@ -79,6 +79,32 @@ describe("member names (through the emulator)", function () {
     // A redelivery (or a late run of an older rename) finds every copy current.
     const again = await handleProfileWrite(db, { id: "redelivered", uid: bo, before: { displayName: "Bo" }, after: { displayName: "Bobby" } });
     expect(again.groupsUpdated).to.equal(0);
+    expect(again.membershipRecorded).to.equal(0);
+  });
+
+  it("moves the membership record of every member of a group the rename reached, once per rename", async () => {
+    const [first, second, elsewhere] = [`first-${n}`, `second-${n}`, `elsewhere-${n}`];
+    await Promise.all([
+      group(first).set(groupFixture(ann, [ann, bo])),
+      group(second).set(groupFixture(ann, [ann, bo, cy])),
+      group(elsewhere).set(groupFixture(cy, [cy])),
+    ]);
+    await Promise.all([namesReach(first, { [ann]: "Ann", [bo]: "Bo" }), namesReach(second, { [ann]: "Ann", [bo]: "Bo", [cy]: null })]);
+    const record = (uid: string) => db.doc(`users/${uid}/sync/membership`);
+    expect((await record(ann).get()).exists, "no record before: nothing left anyone's Tier 1").to.equal(false);
+
+    const renamed = await handleProfileWrite(db, { id: `rename-${n}`, uid: ann, before: { displayName: "Ann" }, after: { displayName: "Annie" } });
+    // The profile still says "Ann": the handler copies what the profile holds, so nothing changes.
+    expect(renamed).to.include({ groupsUpdated: 0, membershipRecorded: 0 });
+    await profile(ann).update({ displayName: "Annie", updatedAt: FieldValue.serverTimestamp() });
+    await Promise.all([namesReach(first, { [ann]: "Annie", [bo]: "Bo" }), namesReach(second, { [ann]: "Annie", [bo]: "Bo", [cy]: null })]);
+    const records = await eventually("the members' records", async () => {
+      const snapshots = await Promise.all([ann, bo, cy].map((uid) => record(uid).get()));
+      return snapshots.every((snapshot) => snapshot.exists) ? snapshots : undefined;
+    });
+    const eventIds = new Set(records.map((snapshot) => snapshot.get("eventId")));
+    expect(eventIds.size, "one event moved them all, one write each").to.equal(1);
+    expect(records.map((snapshot) => snapshot.get("groupId")).every((id) => id === first || id === second)).to.equal(true);
   });
 
   it("brings the names back after a v1 write removed them", async () => {
