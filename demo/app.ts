@@ -317,6 +317,7 @@ function state(): DemoState {
     uid: current.device.uid,
     error: lastError,
     mode: current.client.mode ?? null,
+    syncing: current.visibility?.busy ?? false,
     online: current.device.online,
     hidden: document.hidden,
     listeners: current.client.listenerCount,

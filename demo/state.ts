@@ -21,6 +21,8 @@ export type DemoState =
       uid: string;
       error: string;
       mode: "realtime" | "polling" | null;
+      /** A foreground or background transition is running (attaching, catching up, detaching). */
+      syncing: boolean;
       online: boolean;
       hidden: boolean;
       /** Snapshot listeners the client holds open. */

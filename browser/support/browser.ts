@@ -139,9 +139,26 @@ export class DemoTab {
     return (await this.state()) as SignedIn;
   }
 
+  /** Clicks the group in the list once it is listed and the session is settled, then waits until it is open and synced. */
   async openGroup(groupId: string): Promise<void> {
-    await this.page.click(`button[data-group-id="${groupId}"]`);
-    await this.waitFor(`group ${groupId} open`, (state) => state.openGroupId !== null && state.listeners + Number(state.polling) > 0);
+    await this.waitFor(`group ${groupId} listed`, (state, id) => !state.syncing && state.groups.some((group) => group.id === id), groupId);
+    await this.clickInPage(`button[data-group-id="${groupId}"]`);
+    await this.waitFor(`group ${groupId} open`, (state, id) => state.openGroupId === id && !state.syncing && state.listeners + Number(state.polling) > 0, groupId);
+  }
+
+  /**
+   * Clicks the first element matching `selector`, found and clicked in one step inside the page:
+   * the lists are redrawn on every change, so a handle held across two steps could point at an
+   * element already replaced.
+   */
+  async clickInPage(selector: string): Promise<void> {
+    await this.page.waitForSelector(selector);
+    const clicked = await this.page.evaluate((wanted: string) => {
+      const found = document.querySelector(wanted) as HTMLElement | null;
+      found?.click();
+      return found !== null;
+    }, selector);
+    if (!clicked) throw new Error(`nothing matches ${selector}`);
   }
 
   /** Types an expense into the form and submits it; resolves with its id once the page shows it (pending or synced). */
@@ -167,11 +184,7 @@ export class DemoTab {
     await this.page.type("#expense-amount", amount);
   }
 
-  /**
-   * Clicks a button in the row of an expense (Edit, Delete, Restore), found and clicked in one
-   * step inside the page: the lists are redrawn on every change, so a handle held across two
-   * steps could point at a row already replaced.
-   */
+  /** Clicks a button in the row of an expense (Edit, Delete, Restore), in one step (see clickInPage). */
   async clickInRow(expenseId: string, label: string): Promise<void> {
     await this.clickButtonIn(`li[data-expense-id="${expenseId}"]`, label);
   }

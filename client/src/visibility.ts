@@ -18,6 +18,8 @@ export interface ForegroundSession {
 }
 
 export interface VisibilityFollower {
+  /** A transition is running or waiting (the session is attaching, catching up or detaching). */
+  readonly busy: boolean;
   /** Resolves when every transition so far has finished. */
   settled(): Promise<void>;
   /** Stops following; the session is left as the last transition put it. */
@@ -37,10 +39,12 @@ export function followVisibility(session: ForegroundSession, page: VisibilitySou
   // The group to reopen: the one active when the page was last hidden.
   let activeGroupId = initial ?? session.activeGroupId;
   let visible = false;
+  let queued = 0;
   const apply = (): void => {
     const nowVisible = !page.hidden;
     if (nowVisible === visible) return;
     visible = nowVisible;
+    queued += 1;
     chain = chain
       .then(async () => {
         if (nowVisible) await session.foreground(activeGroupId);
@@ -49,11 +53,15 @@ export function followVisibility(session: ForegroundSession, page: VisibilitySou
           await session.background();
         }
       })
-      .catch(onError);
+      .catch(onError)
+      .finally(() => void (queued -= 1));
   };
   page.addEventListener("visibilitychange", apply);
   apply();
   return {
+    get busy() {
+      return queued > 0;
+    },
     settled: () => chain,
     async stop() {
       page.removeEventListener("visibilitychange", apply);

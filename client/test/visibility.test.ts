@@ -35,6 +35,18 @@ describe("client: followVisibility", () => {
     expect(session.calls).to.deep.equal(["foreground(g1)"]);
   });
 
+  it("is busy from a transition's start to its end", async () => {
+    const page = new FakePage();
+    const follower = followVisibility(new FakeSession(), page);
+    expect(follower.busy).to.equal(true);
+    await follower.settled();
+    expect(follower.busy).to.equal(false);
+    page.set(true);
+    expect(follower.busy).to.equal(true);
+    await follower.settled();
+    expect(follower.busy).to.equal(false);
+  });
+
   it("does nothing for a page that starts hidden until it is shown", async () => {
     const page = new FakePage();
     page.hidden = true;
