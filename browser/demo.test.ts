@@ -231,7 +231,8 @@ describe("browser: the demo app in headless Chromium", function () {
     await page.waitFor("two listeners", (state) => state.listeners === 2);
     const other = await browserContext.newPage();
     await other.bringToFront();
-    const hidden = await page.waitFor("hidden", (state) => state.hidden);
+    // The background transition first lets writes in flight be acknowledged, then detaches.
+    const hidden = await page.waitFor("hidden, and the background transition done", (state) => state.hidden && !state.syncing);
     expect(hidden.listeners).to.equal(0);
     expect(hidden.polling, "no polling in the background either").to.equal(false);
     await page.page.bringToFront();
