@@ -113,7 +113,9 @@ describe("browser: the demo app in headless Chromium", function () {
     expect(seen.expenses.find((e) => e.id === id)).to.include({ description: "Cinema tickets and popcorn", amountMinor: 3100 });
     expect(seen.listeners, "still two listeners: Tier 1 and Tier 2").to.equal(2);
 
-    // Delete in one browser, restore in the other: both reach the first one live.
+    // Delete in one browser, restore in the other: both reach the first one live. Bob's tab deletes
+    // from the version it shows, so it waits to show its own edit as the server committed it.
+    await bob.waitFor("bob's edit back from the server", (state, expenseId) => state.expenses.some((e) => e.id === expenseId && e.version === 2), id);
     await bob.clickInRow(id, "Delete");
     await alice.waitFor("the soft delete in alice's tab", (state, expenseId) => state.expenses.some((e) => e.id === expenseId && e.deleted && e.version === 3), id);
     await alice.clickInRow(id, "Restore");
