@@ -115,7 +115,7 @@ describe("browser: the demo app in headless Chromium", function () {
 
     // Delete in one browser, restore in the other: both reach the first one live. Bob's tab deletes
     // from the version it shows, so it waits to show its own edit as the server committed it.
-    await bob.waitFor("bob's edit back from the server", (state, expenseId) => state.expenses.some((e) => e.id === expenseId && e.version === 2), id);
+    await bob.waitFor("bob's edit back from the server", (state, expenseId) => !state.pending.includes(expenseId) && state.expenses.some((e) => e.id === expenseId && e.version === 2), id);
     await bob.clickInRow(id, "Delete");
     await alice.waitFor("the soft delete in alice's tab", (state, expenseId) => state.expenses.some((e) => e.id === expenseId && e.deleted && e.version === 3), id);
     await alice.clickInRow(id, "Restore");
@@ -127,6 +127,7 @@ describe("browser: the demo app in headless Chromium", function () {
     const [alice, bob] = await Promise.all([openHome(ALICE), openHome(BOB)]);
     const id = await alice.addExpense("Train to Munich", "89.90");
     await bob.waitFor("the expense in bob's tab", (state, expenseId) => state.expenses.some((e) => e.id === expenseId && e.version === 1), id);
+    await alice.waitFor("alice's create acknowledged in her tab", (state, expenseId) => !state.pending.includes(expenseId) && state.expenses.some((e) => e.id === expenseId), id);
     await Promise.all([alice.setOnline(false), bob.setOnline(false)]);
     for (const [tab, description] of [
       [bob, "Train to Munich (return)"],

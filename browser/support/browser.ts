@@ -189,19 +189,26 @@ export class DemoTab {
     await this.clickButtonIn(`li[data-expense-id="${expenseId}"]`, label);
   }
 
-  /** Clicks the button labelled `label` inside the first element matching `selector`, in one step (see clickInRow). */
-  async clickButtonIn(selector: string, label: string): Promise<void> {
-    await this.page.waitForSelector(selector);
-    const clicked = await this.page.evaluate(
-      (within: string, text: string) => {
-        const found = Array.from(document.querySelectorAll(`${within} button`)).find((candidate) => candidate.textContent === text);
-        (found as HTMLButtonElement | undefined)?.click();
-        return found !== undefined;
-      },
-      selector,
-      label,
-    );
-    if (!clicked) throw new Error(`${selector} has no "${label}" button`);
+  /**
+   * Clicks the button labelled `label` inside the first element matching `selector` as soon as
+   * there is one (a pending row has none until the server acknowledges it), found and clicked in
+   * one step (see clickInPage); fails after the deadline.
+   */
+  async clickButtonIn(selector: string, label: string, timeoutMs = 30_000): Promise<void> {
+    try {
+      await this.page.waitForFunction(
+        (within: string, text: string) => {
+          const found = Array.from(document.querySelectorAll(`${within} button`)).find((candidate) => candidate.textContent === text);
+          (found as HTMLButtonElement | undefined)?.click();
+          return found !== undefined;
+        },
+        { polling: 50, timeout: timeoutMs },
+        selector,
+        label,
+      );
+    } catch (error) {
+      throw new Error(`${selector} showed no "${label}" button: ${(error as Error).message}`);
+    }
   }
 
   /** The demo's offline/online toggle (the SDK's disableNetwork/enableNetwork). */
