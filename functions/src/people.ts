@@ -74,10 +74,11 @@ export async function handleProfileWrite(db: Firestore, event: ProfileWriteEvent
       const [group, profile] = await tx.getAll(ref, profileRef);
       const current = group.data();
       const members = memberIdsOf(current);
-      const records = await readMembershipRecords(tx, db, members);
       const name = profileName(profile.data());
       const copied: unknown = current?.memberNames?.[event.uid];
       if (!members.includes(event.uid) || isLegacyGroup(current) || copied === name) return false;
+      // Read only for a copy that changes (a transaction reads before it writes).
+      const records = await readMembershipRecords(tx, db, members);
       tx.update(ref, namePath, name);
       // A rename is not activity: a device attaching Tier 1 since its mark would not see it in a
       // quiet group. The members' records send each device's next start to a full Tier-1 read.
