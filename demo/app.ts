@@ -15,6 +15,7 @@ import {
   VisibilityFollower,
   createExpense,
   editExpense,
+  expenseFieldsOf,
   fetchConflict,
   followVisibility,
   indexedDbStorage,
@@ -137,7 +138,7 @@ async function saveExpense(event: SubmitEvent): Promise<void> {
   const description = byId<HTMLInputElement>("expense-description").value.trim();
   const amountMinor = Math.round(Number(byId<HTMLInputElement>("expense-amount").value) * 10 ** minorDigits(currency));
   const fields: ExpenseFields = editing
-    ? { ...pickFields(editing.record), description, amountMinor, splits: equalSplits(amountMinor, Object.keys(editing.record.splits)) }
+    ? { ...expenseFieldsOf(editing.record), description, amountMinor, splits: equalSplits(amountMinor, Object.keys(editing.record.splits)) }
     : { description, amountMinor, currency, paidBy: current.device.uid, splits: equalSplits(amountMinor, group.memberIds), spentAt: Timestamp.now() };
   const write = editing
     ? editExpense(current.device, openGroupId, editing.id, editing.record.version, fields)
@@ -146,11 +147,6 @@ async function saveExpense(event: SubmitEvent): Promise<void> {
   byId<HTMLFormElement>("expense-form").reset();
   // The write is queued (and shown as pending) at once; a refusal shows when the server answers.
   write.acknowledged.catch(showError);
-}
-
-function pickFields(record: ExpenseRecord): ExpenseFields {
-  const { description, amountMinor, currency, paidBy, splits, spentAt, category } = record;
-  return { description, amountMinor, currency, paidBy, splits, spentAt, ...(category === undefined ? {} : { category }) };
 }
 
 function startEditing(id: string, record: ExpenseRecord): void {
@@ -281,11 +277,26 @@ function render(): void {
   renderSyncPanel(current);
 }
 
-/** Pending writes live in the SDK's cache, which fires no event of ours: looked up on each change and twice a second. */
-async function refreshPending(): Promise<void> {
-  const current = session;
-  pending = current && openGroupId ? await pendingExpenseWrites(current.device, openGroupId).catch(() => pending) : [];
-  render();
+let refreshQueued = false;
+
+/**
+ * Pending writes live in the SDK's cache, which fires no event of ours: looked up after changes
+ * and twice a second. A burst of changes (a catch-up applies each expense) makes one look-up and
+ * one redraw.
+ */
+function refreshSoon(): void {
+  if (refreshQueued) return;
+  refreshQueued = true;
+  setTimeout(() => {
+    refreshQueued = false;
+    const current = session;
+    const groupId = openGroupId;
+    const lookUp = current && groupId ? pendingExpenseWrites(current.device, groupId).catch(() => pending) : Promise.resolve([]);
+    void lookUp.then((found) => {
+      pending = found;
+      render();
+    });
+  }, 0);
 }
 
 interface LaunchOptions {
@@ -302,7 +313,7 @@ async function signIn(config: DemoConfig, email: string, password: string, { sta
   const meter = new ReadMeter();
   const client = new SyncClient(device, store, { meter, batterySaverIntervalMs });
   const saver = keepStoreSaved(store, storage, { onError: showError });
-  store.changed.subscribe(() => void refreshPending());
+  store.changed.subscribe(refreshSoon);
   session = { device, store, client, meter, saver };
   if (!startOffline) startSyncing(session);
   render();
@@ -358,7 +369,7 @@ async function main(): Promise<void> {
     void run(() => session?.client.setBatterySaver((event.target as HTMLInputElement).checked)),
   );
   document.addEventListener("visibilitychange", render);
-  setInterval(() => void refreshPending(), 500);
+  setInterval(refreshSoon, 500);
   window.demo = { state, session: () => session, openGroup: (groupId: string) => run(() => openGroup(groupId)) };
   const email = params.get("email");
   if (email) await signIn(config, email, params.get("password") ?? "password123", launch).catch(showError);
