@@ -255,6 +255,9 @@ describe("browser: the demo app in headless Chromium", function () {
     await createExpense(bob, HOME, id, homeExpense("bob", "Seen by a delta sync")).acknowledged;
     const synced = await saver.waitFor("bob's expense by delta sync", (state, expenseId) => state.expenses.some((e) => e.id === expenseId), id);
     expect(synced.listeners).to.equal(0);
+    // Off again: realtime, with the open group's Tier 2 back.
+    await saver.page.click("#battery-saver");
+    await saver.waitFor("realtime with both listeners", (state) => state.mode === "realtime" && !state.polling && state.listeners === 2 && state.openGroupId !== null);
   });
 
   it("a cold start reads only the groups with news since its last session", async () => {

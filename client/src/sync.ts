@@ -310,6 +310,8 @@ export class SyncClient {
   private tier2?: Tier2Listener;
   private polling?: PollLoop;
   private stopped = false;
+  /** The group open() last made active, in either mode: what a switch of mode reopens. */
+  private openedGroupId?: string;
 
   readonly meter?: ReadMeter;
 
@@ -365,11 +367,13 @@ export class SyncClient {
     return mode;
   }
 
-  /** Switches battery saver on or off and syncs again the way it now decides, keeping the active group. */
+  /**
+   * Switches battery saver on or off and syncs again the way it now decides, keeping the open
+   * group (a polling session has no Tier 2, so the group open() last opened is reopened).
+   */
   async setBatterySaver(on: boolean, pollIntervalMs = POLL_INTERVAL_MS): Promise<SyncMode> {
-    const active = this.activeGroupId;
     this.batterySaver = on;
-    return this.foreground(active, pollIntervalMs);
+    return this.foreground(this.openedGroupId, pollIntervalMs);
   }
 
   /**
@@ -396,6 +400,7 @@ export class SyncClient {
     this.closeTier2();
     const group = this.groups.get(groupId);
     if (!group) throw new Error(`group ${groupId} is not among ${this.device.label}'s groups`);
+    this.openedGroupId = groupId;
     const replica = this.store.replica(groupId);
     const outcome = await catchUp(this.device, replica, group, this.options);
     if (this.mode !== "polling") await this.attachTier2(replica);
@@ -632,6 +637,7 @@ export class SyncClient {
     // Tier 1 and Tier 2 can both report the same loss.
     if (!this.groups.has(groupId) && !this.store.has(groupId)) return;
     if (this.tier2?.groupId === groupId) this.closeTier2();
+    if (this.openedGroupId === groupId) this.openedGroupId = undefined;
     this.store.drop(groupId);
     this.lostGroups.push({ groupId, reason });
   }
